@@ -1,0 +1,74 @@
+"""The ``dataproduct`` command line. It only wires: parsing, loading, and printing.
+
+Each subcommand lives in ``dataproduct_iac.commands.<name>`` and exposes ``register(subparsers)``;
+heavy imports (pulumi, boto3, trino) happen inside the command's run function, so that
+``dataproduct validate`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .diagnostics import ManifestError
+
+EPILOG = """examples:
+  dataproduct validate examples/traffic-source-analysis/manifests --values examples/traffic-source-analysis/values.yaml
+  dataproduct graph examples/traffic-source-analysis/manifests --values values.yaml --format mermaid
+  dataproduct schema > dataproduct.schema.json
+
+exit codes: 0 success, 1 bad input or error, 2 changes/drift/partial results (where a command says so)
+"""
+
+
+class UsageError(Exception):
+    """A problem with how the command was called (exit 1, no traceback)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dataproduct",
+        description="Data products as code: DataOS-style manifests → AWS and Kubernetes with Pulumi.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from . import commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 1
+    try:
+        code: int = args.handler(args)
+        return code
+    except ManifestError as exc:
+        print(exc.summary(), file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"dataproduct {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``dataproduct`` subcommand; each defines ``register(subparsers)``."""

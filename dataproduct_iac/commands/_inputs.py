@@ -1,0 +1,75 @@
+"""Arguments shared by the commands that read manifests: PATH..., --values, --set."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..diagnostics import Diagnostic, ManifestError
+from ..placeholders import ValueSources
+
+
+def add_manifest_arguments(parser: argparse.ArgumentParser, *, paths_required: bool = True) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+" if paths_required else "*",
+        metavar="PATH",
+        help="manifest files or directories (searched recursively for *.yaml and *.yml); globs allowed",
+    )
+    parser.add_argument(
+        "--values",
+        "-f",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML file of placeholder values (repeatable; later files win)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        dest="set_values",
+        help="a placeholder value; wins over --values and the environment (repeatable)",
+    )
+
+
+def value_sources(args: argparse.Namespace) -> ValueSources:
+    from ..loader import parse_set_values, read_values_file
+
+    errors: list[Diagnostic] = []
+    files: list[dict[str, Any]] = []
+    for path in args.values:
+        try:
+            files.append(read_values_file(path))
+        except ManifestError as exc:
+            errors.extend(exc.diagnostics)
+    try:
+        set_values = parse_set_values(args.set_values)
+    except ManifestError as exc:
+        errors.extend(exc.diagnostics)
+        set_values = {}
+    if errors:
+        raise ManifestError(errors)
+    return ValueSources(set_values=set_values, files=list(reversed(files)))
+
+
+def load_graph(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Load, validate and resolve the manifests named on the command line."""
+    from ..graph import resolve
+    from ..loader import load
+
+    result = load(args.paths, value_sources(args), exclude=args.values)
+    return result, resolve(result)
+
+
+def print_warnings(warnings: list[Diagnostic]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def emit_json(payload: Any) -> None:
+    json.dump(payload, sys.stdout, indent=2, sort_keys=False, default=str)
+    sys.stdout.write("\n")

@@ -1,0 +1,379 @@
+"""References between manifests: resolution, cycle detection and a deterministic build order.
+
+An edge ``A → B`` reads "A needs B": B is built first. Inline v1 depot credentials become
+implicit instance secrets named ``<depot>-<acl>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic, FieldPath, ManifestError, sorted_unique
+from .loader import Loaded, LoadResult
+from .manifests import (
+    Acl,
+    Bundle,
+    Cluster,
+    DataProduct,
+    DatasetAddress,
+    Depot,
+    InstanceSecret,
+    Manifest,
+    ResourceRef,
+    Workflow,
+)
+from .manifests.instance_secret import InstanceSecretSpec
+
+NodeKey = tuple[str, str]
+"""(kind, name)."""
+
+KIND_ORDER = ("instance-secret", "depot", "workflow", "cluster", "bundle", "product")
+_RANK = {kind: index for index, kind in enumerate(KIND_ORDER)}
+_MANAGED_REF_KINDS = {
+    "instance-secret": "instance-secret",
+    "depot": "depot",
+    "workflow": "workflow",
+    "cluster": "cluster",
+    "bundle": "bundle",
+    "product": "product",
+    "dataproduct": "product",
+}
+
+
+def node_label(key: NodeKey) -> str:
+    return f"{key[0]}/{key[1]}"
+
+
+@dataclass
+class Node:
+    key: NodeKey
+    manifest: Manifest
+    source: Loaded
+    implicit: bool = False
+    """True for instance secrets made from a v1 depot's inline ``connectionSecret``."""
+
+    @property
+    def kind(self) -> str:
+        return self.key[0]
+
+    @property
+    def name(self) -> str:
+        return self.key[1]
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    source: NodeKey
+    target: NodeKey
+    reason: str
+
+
+@dataclass
+class Graph:
+    nodes: dict[NodeKey, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    order: list[NodeKey] = field(default_factory=list)
+    external_refs: dict[NodeKey, list[str]] = field(default_factory=dict)
+    """References to resources this tool does not manage (lens, service ports), per referrer."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def dependencies(self, key: NodeKey) -> list[NodeKey]:
+        return sorted({e.target for e in self.edges if e.source == key}, key=_sort_key)
+
+    def dependents(self, key: NodeKey) -> list[NodeKey]:
+        return sorted({e.source for e in self.edges if e.target == key}, key=_sort_key)
+
+    def of_kind(self, kind: str) -> list[Node]:
+        return [self.nodes[k] for k in self.order if k[0] == kind]
+
+    def get(self, kind: str, name: str) -> Node | None:
+        return self.nodes.get((kind, name))
+
+    def depot_secrets(self, depot: str) -> list[InstanceSecret]:
+        """The instance secrets a depot uses (explicit refs and implicit inline ones), r first."""
+        out = [
+            self.nodes[e.target].manifest
+            for e in self.edges
+            if e.source == ("depot", depot) and e.target[0] == "instance-secret"
+        ]
+        secrets = [m for m in out if isinstance(m, InstanceSecret)]
+        return sorted(secrets, key=lambda s: (s.acl != Acl.READ, s.name))
+
+    def bundle_members(self, bundle: str) -> list[NodeKey]:
+        return [k for k in self.order if self.nodes[k].source.bundle == bundle and k != ("bundle", bundle)]
+
+
+def _sort_key(key: NodeKey) -> tuple[int, str]:
+    return (_RANK.get(key[0], len(_RANK)), key[1])
+
+
+class _Resolver:
+    def __init__(self, result: LoadResult) -> None:
+        self.result = result
+        self.graph = Graph(warnings=list(result.warnings))
+        self.errors: list[Diagnostic] = []
+
+    def run(self) -> Graph:
+        self._add_nodes()
+        for node in list(self.graph.nodes.values()):
+            manifest = node.manifest
+            if node.implicit:
+                continue
+            if isinstance(manifest, Depot):
+                self._depot(node, manifest)
+            elif isinstance(manifest, Workflow):
+                self._workflow(node, manifest)
+            elif isinstance(manifest, Cluster):
+                self._cluster(node, manifest)
+            elif isinstance(manifest, Bundle):
+                self._bundle(node, manifest)
+            elif isinstance(manifest, DataProduct):
+                self._product(node, manifest)
+        self.graph.edges = sorted(set(self.graph.edges))
+        if not self.errors:
+            self._order()
+        if self.errors:
+            raise ManifestError(sorted_unique(self.errors))
+        return self.graph
+
+    # -- nodes -------------------------------------------------------------------------------
+    def _add_nodes(self) -> None:
+        first_seen: dict[NodeKey, Loaded] = {}
+        for loaded in self.result.manifests:
+            key = (loaded.kind, loaded.name)
+            self._add(key, Node(key, loaded.manifest, loaded), first_seen, ("name",))
+        for loaded in self.result.manifests:
+            manifest = loaded.manifest
+            if isinstance(manifest, Depot):
+                for index, inline in enumerate(manifest.depot.connection_secret):
+                    name = manifest.inline_secret_name(inline.acl)
+                    secret = InstanceSecret.model_construct(
+                        name=name,
+                        version="v1",
+                        type="instance-secret",
+                        description=f"Inline connectionSecret of depot {manifest.name}",
+                        layer=manifest.layer,
+                        tags=[],
+                        refs=[],
+                        owner=manifest.owner,
+                        workspace=None,
+                        title=None,
+                        instance_secret=InstanceSecretSpec.model_construct(
+                            type=inline.type, acl=inline.acl, data=dict(inline.data), files=dict(inline.files)
+                        ),
+                    )
+                    key = ("instance-secret", name)
+                    self._add(
+                        key,
+                        Node(key, secret, loaded, implicit=True),
+                        first_seen,
+                        ("depot", "connectionSecret", index),
+                    )
+
+    def _add(self, key: NodeKey, node: Node, first_seen: dict[NodeKey, Loaded], path: FieldPath) -> None:
+        if key in self.graph.nodes:
+            first = first_seen[key]
+            self.errors.append(
+                node.source.diagnostic(
+                    path,
+                    f"duplicate {key[0]} named {key[1]!r}: already defined at {first.file}:{first.line}",
+                )
+            )
+            return
+        first_seen[key] = node.source
+        self.graph.nodes[key] = node
+
+    # -- references --------------------------------------------------------------------------
+    def _need(self, node: Node, kind: str, name: str, path: FieldPath, reason: str) -> bool:
+        target = (kind, name)
+        if target not in self.graph.nodes:
+            candidates = [k[1] for k in self.graph.nodes if k[0] == kind]
+            close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            if not candidates:
+                hint = f"; no {kind} is defined in the loaded manifests"
+            self.errors.append(
+                node.source.diagnostic(
+                    path, f"{node_label(node.key)} references {kind} {name!r}, which is not defined{hint}"
+                )
+            )
+            return False
+        if target == node.key:
+            self.errors.append(node.source.diagnostic(path, f"{node_label(node.key)} references itself"))
+            return False
+        self.graph.edges.append(Edge(node.key, target, reason))
+        return True
+
+    def _depot(self, node: Node, depot: Depot) -> None:
+        acls: set[Acl] = set()
+        for index, ref in enumerate(depot.depot.secrets):
+            if self._need(node, "instance-secret", ref.name, ("depot", "secrets", index, "name"), "secret"):
+                secret = self.graph.nodes[("instance-secret", ref.name)].manifest
+                assert isinstance(secret, InstanceSecret)
+                acls.add(secret.acl)
+        for inline in depot.depot.connection_secret:
+            name = depot.inline_secret_name(inline.acl)
+            if ("instance-secret", name) in self.graph.nodes:
+                self.graph.edges.append(Edge(node.key, ("instance-secret", name), "inline secret"))
+            acls.add(inline.acl)
+        if Acl.READ_WRITE in acls and Acl.READ not in acls:
+            self.errors.append(
+                node.source.diagnostic(
+                    ("depot", "secrets"),
+                    f"depot {depot.name!r} has a read-write (acl rw) secret but no read (acl r) secret; "
+                    f"DataOS refuses such a depot: add an instance secret with 'acl: r' "
+                    f"(by convention '{depot.name}-r') and list it under depot.secrets",
+                )
+            )
+
+    def _workflow(self, node: Node, workflow: Workflow) -> None:
+        for index, job in enumerate(workflow.workflow.dag):
+            address = job.spec.stack_spec.depot_address
+            self._need(
+                node,
+                "depot",
+                address.depot,
+                ("workflow", "dag", index, "spec", "stackSpec", "depot"),
+                "scans",
+            )
+
+    def _cluster(self, node: Node, cluster: Cluster) -> None:
+        for index, entry in enumerate(cluster.minerva.depots):
+            path: FieldPath = ("cluster", "minerva", "depots", index, "address")
+            self._need(node, "depot", entry.parsed.depot, path, "catalog")
+            for s_index, secret in enumerate(entry.secrets):
+                self._need(
+                    node,
+                    "instance-secret",
+                    secret.name,
+                    ("cluster", "minerva", "depots", index, "secrets", s_index, "name"),
+                    "catalog secret",
+                )
+
+    def _bundle(self, node: Node, bundle: Bundle) -> None:
+        by_id: dict[str, list[NodeKey]] = defaultdict(list)
+        for key, member in self.graph.nodes.items():
+            if member.source.bundle == bundle.name and key != node.key:
+                by_id[member.source.bundle_id or ""].append(key)
+                self.graph.edges.append(Edge(node.key, key, "member"))
+        for index, entry in enumerate(bundle.bundle.resources):
+            for dep in entry.dependencies:
+                for source in by_id.get(entry.id, []):
+                    for target in by_id.get(dep, []):
+                        if source != target:
+                            self.graph.edges.append(
+                                Edge(source, target, f"bundle dependency {entry.id} → {dep}")
+                            )
+            if entry.workspace and bundle.bundle.workspaces:
+                names = [w.name for w in bundle.bundle.workspaces]
+                if entry.workspace not in names and entry.workspace != "public":
+                    self.errors.append(
+                        node.source.diagnostic(
+                            ("bundle", "resources", index, "workspace"),
+                            f"workspace {entry.workspace!r} is not declared under bundle.workspaces "
+                            f"({', '.join(names)})",
+                        )
+                    )
+
+    def _product(self, node: Node, product: DataProduct) -> None:
+        section = product.version
+        bundle_name = product.bundle_name
+        if bundle_name:
+            path: FieldPath = (
+                (section, "data", "resource", "ref")
+                if section == "v1beta"
+                else (section, "data", "resources")
+            )
+            self._need(node, "bundle", bundle_name, path, "built by")
+        for direction in ("inputs", "outputs"):
+            for index, ref in enumerate(getattr(product.data, direction)):
+                if ref.ref_type == "external":
+                    continue
+                address = ref.address
+                ok = self._need(
+                    node, "depot", address.depot, (section, "data", direction, index, "ref"), direction[:-1]
+                )
+                if ok and direction == "outputs":
+                    self._check_writable(node, address, (section, "data", direction, index, "ref"))
+        for port_kind, port in product.ports.all():
+            target = port.target
+            if isinstance(target, ResourceRef) and target.kind in _MANAGED_REF_KINDS:
+                self._need(
+                    node,
+                    _MANAGED_REF_KINDS[target.kind],
+                    target.name,
+                    (section, "data", "ports", port_kind),
+                    "port",
+                )
+            else:
+                self.graph.external_refs.setdefault(node.key, []).append(port.ref)
+
+    def _check_writable(self, node: Node, address: DatasetAddress, path: FieldPath) -> None:
+        depot = self.graph.nodes[("depot", address.depot)].manifest
+        assert isinstance(depot, Depot)
+        acls = {s.acl for s in depot.depot.connection_secret}
+        for ref in depot.depot.secrets:
+            secret = self.graph.nodes.get(("instance-secret", ref.name))
+            if secret is not None and isinstance(secret.manifest, InstanceSecret):
+                acls.add(secret.manifest.acl)
+        if Acl.READ_WRITE not in acls:
+            self.errors.append(
+                node.source.diagnostic(
+                    path,
+                    f"output {address.uri} goes to depot {address.depot!r}, which has no read-write "
+                    f"(acl rw) secret; add one (by convention '{address.depot}-rw') to write there",
+                )
+            )
+
+    # -- order -------------------------------------------------------------------------------
+    def _order(self) -> None:
+        needs: dict[NodeKey, set[NodeKey]] = {key: set() for key in self.graph.nodes}
+        needed_by: dict[NodeKey, set[NodeKey]] = {key: set() for key in self.graph.nodes}
+        for edge in self.graph.edges:
+            needs[edge.source].add(edge.target)
+            needed_by[edge.target].add(edge.source)
+        remaining = {key: len(deps) for key, deps in needs.items()}
+        ready = [(_sort_key(k), k) for k, count in remaining.items() if count == 0]
+        heapq.heapify(ready)
+        order: list[NodeKey] = []
+        while ready:
+            _, key = heapq.heappop(ready)
+            order.append(key)
+            for dependent in needed_by[key]:
+                remaining[dependent] -= 1
+                if remaining[dependent] == 0:
+                    heapq.heappush(ready, (_sort_key(dependent), dependent))
+        if len(order) != len(self.graph.nodes):
+            cycle = _find_cycle({k: needs[k] for k in needs if remaining.get(k, 0) > 0})
+            first = self.graph.nodes[cycle[0]]
+            self.errors.append(
+                first.source.diagnostic(
+                    (),
+                    "dependency cycle: " + " → ".join(node_label(k) for k in [*cycle, cycle[0]]),
+                )
+            )
+            return
+        self.graph.order = order
+
+
+def _find_cycle(needs: dict[NodeKey, set[NodeKey]]) -> list[NodeKey]:
+    """One cycle among the nodes left over by Kahn's algorithm, starting at its smallest node."""
+    start = min(needs, key=_sort_key)
+    path: list[NodeKey] = []
+    position: dict[NodeKey, int] = {}
+    current = start
+    while current not in position:
+        position[current] = len(path)
+        path.append(current)
+        current = min((d for d in needs[current] if d in needs), key=_sort_key)
+    cycle = path[position[current] :]
+    pivot = cycle.index(min(cycle, key=_sort_key))
+    return cycle[pivot:] + cycle[:pivot]
+
+
+def resolve(result: LoadResult) -> Graph:
+    """Resolve every reference and order the manifests; raise :class:`ManifestError` on problems."""
+    return _Resolver(result).run()

@@ -1,0 +1,452 @@
+"""Files → documents → typed manifests, with every error located at ``file:line: field``.
+
+The loader collects all errors of a run before raising one :class:`ManifestError`. It never
+imports pulumi.
+"""
+
+from __future__ import annotations
+
+import glob
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, format_field_path, sorted_unique
+from .manifests import MODELS, Bundle, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
+from .placeholders import Resolution, ValueSources, resolve
+from .yaml_source import Document, parse_documents
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+_MAX_BUNDLE_DEPTH = 8
+
+
+@dataclass
+class Loaded:
+    """A validated manifest and where it came from."""
+
+    manifest: Manifest
+    document: Document
+    prefix: FieldPath = ()
+    """Path of the manifest inside its document (non-empty for bundle ``spec`` entries)."""
+    bundle: str | None = None
+    """Name of the bundle that holds this manifest, if any."""
+    bundle_id: str | None = None
+
+    @property
+    def file(self) -> str:
+        return self.document.file
+
+    @property
+    def line(self) -> int:
+        return self.document.line_of(self.prefix)
+
+    def line_of(self, path: FieldPath) -> int:
+        return self.document.line_of((*self.prefix, *path))
+
+    def diagnostic(self, path: FieldPath, message: str, severity: str = "error") -> Diagnostic:
+        return Diagnostic(self.file, self.line_of(path), format_field_path(path), message, severity)
+
+    @property
+    def kind(self) -> str:
+        return self.manifest.KIND
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+
+@dataclass
+class LoadResult:
+    manifests: list[Loaded] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[Loaded]:
+        return [item for item in self.manifests if item.kind == kind]
+
+
+def read_values_file(path: str | Path) -> dict[str, Any]:
+    """Read a ``--values`` file: a YAML mapping of placeholder names to values."""
+    shown = display_path(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError([Diagnostic(shown, 0, "<values>", "values file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(
+            [Diagnostic(shown, 0, "<values>", f"cannot read values file: {_reason(exc)}")]
+        ) from None
+    documents, problems = parse_documents(text, shown)
+    if problems:
+        raise ManifestError(problems)
+    if not documents:
+        return {}
+    if len(documents) > 1 or not isinstance(documents[0].data, dict):
+        raise ManifestError(
+            [Diagnostic(shown, 1, "<values>", "a values file must hold one YAML mapping of name: value")]
+        )
+    return {str(k): v for k, v in documents[0].data.items()}
+
+
+def parse_set_values(items: Iterable[str]) -> dict[str, str]:
+    """``--set name=value`` pairs (the value may contain '=')."""
+    out: dict[str, str] = {}
+    problems = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            problems.append(Diagnostic("--set", 0, item.split("=", 1)[0] or "<empty>", "expected name=value"))
+            continue
+        out[name.strip()] = value
+    if problems:
+        raise ManifestError(problems)
+    return out
+
+
+def expand_paths(
+    paths: Sequence[str | Path], exclude: Iterable[str | Path] = ()
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Files to load: files as given, directories recursively (``*.yaml``/``*.yml``), globs expanded."""
+    excluded = {Path(p).resolve() for p in exclude}
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    for raw in paths:
+        text = str(raw)
+        if any(ch in text for ch in "*?["):
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                problems.append(Diagnostic(text, 0, "<path>", "pattern matched no files"))
+            candidates = [Path(m) for m in matches]
+        else:
+            candidates = [Path(text)]
+        for candidate in candidates:
+            if candidate.is_dir():
+                found.extend(
+                    sorted(
+                        p
+                        for p in candidate.rglob("*")
+                        if p.suffix in MANIFEST_SUFFIXES
+                        and p.is_file()
+                        and not any(part.startswith(".") for part in p.relative_to(candidate).parts)
+                    )
+                )
+            elif candidate.is_file():
+                found.append(candidate)
+            elif candidate.exists():
+                problems.append(Diagnostic(str(candidate), 0, "<path>", "not a regular file or directory"))
+            else:
+                problems.append(Diagnostic(str(candidate), 0, "<path>", "no such file or directory"))
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for path in found:
+        resolved = path.resolve()
+        if resolved in seen or resolved in excluded:
+            continue
+        seen.add(resolved)
+        unique.append(path)
+    return unique, problems
+
+
+def load(
+    paths: Sequence[str | Path],
+    sources: ValueSources | None = None,
+    *,
+    exclude: Iterable[str | Path] = (),
+) -> LoadResult:
+    """Load and validate every manifest under ``paths``; raise :class:`ManifestError` on any error."""
+    return _Loader(sources or ValueSources()).run(paths, exclude)
+
+
+class _Loader:
+    def __init__(self, sources: ValueSources) -> None:
+        self.sources = sources
+        self.errors: list[Diagnostic] = []
+        self.result = LoadResult()
+        self.bundle_files: set[Path] = set()
+
+    def run(self, paths: Sequence[str | Path], exclude: Iterable[str | Path]) -> LoadResult:
+        if not paths:
+            raise ManifestError(
+                [Diagnostic("<arguments>", 0, "PATH", "no manifest files or directories given")]
+            )
+        files, problems = expand_paths(paths, exclude)
+        self.errors.extend(problems)
+        if not files and not problems:
+            self.errors.append(
+                Diagnostic(", ".join(map(str, paths)), 0, "<path>", "no *.yaml or *.yml files found")
+            )
+        top_level: list[tuple[Path, Loaded]] = []
+        for path in files:
+            root = path.parent.resolve()
+            for loaded in self._load_file(path, root, depth=0):
+                top_level.append((path.resolve(), loaded))
+        # Files referenced by a bundle belong to that bundle, even when a directory scan found them too.
+        for path, loaded in top_level:
+            if path not in self.bundle_files:
+                self.result.manifests.append(loaded)
+        self.result.files = [display_path(p) for p in files]
+        if self.errors:
+            raise ManifestError(sorted_unique(self.errors))
+        self.result.warnings = sorted_unique(self.result.warnings)
+        return self.result
+
+    def _load_file(
+        self, path: Path, root: Path, depth: int, bundle: tuple[str, str] | None = None
+    ) -> list[Loaded]:
+        shown = display_path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.errors.append(Diagnostic(shown, 0, "<file>", f"cannot read file: {_reason(exc)}"))
+            return []
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.errors.append(
+                Diagnostic(shown, 0, "<file>", f"not UTF-8 text (byte {exc.start}); is this a YAML file?")
+            )
+            return []
+        documents, problems = parse_documents(text, shown)
+        self.errors.extend(problems)
+        if not documents and not problems:
+            self.errors.append(
+                Diagnostic(shown, 1, "<file>", "file contains no manifest (empty or only comments)")
+            )
+        loaded: list[Loaded] = []
+        for document in documents:
+            loaded.extend(self._load_document(document, path, root, depth, bundle))
+        return loaded
+
+    def _load_document(
+        self, document: Document, path: Path, root: Path, depth: int, bundle: tuple[str, str] | None
+    ) -> list[Loaded]:
+        resolution = resolve(document.data, self.sources, lambda p: _is_secret_path(document.data, p))
+        document.data = resolution.data
+        self._report_placeholders(document, resolution)
+        item = self._validate(document, (), resolution, bundle)
+        if item is None:
+            return []
+        out = [item]
+        manifest = item.manifest
+        if isinstance(manifest, InstanceSecret):
+            self._resolve_secret_files(item, path.parent, root)
+        if isinstance(manifest, Bundle):
+            out.extend(self._expand_bundle(item, path, root, depth, resolution))
+        return out
+
+    def _report_placeholders(self, document: Document, resolution: Resolution) -> None:
+        for miss in resolution.unresolved:
+            self.errors.append(
+                Diagnostic(
+                    document.file,
+                    document.line_of(miss.path),
+                    format_field_path(miss.path),
+                    f"unresolved placeholder {miss.name!r}: give it with --set, in a --values file, "
+                    "or as an environment variable",
+                )
+            )
+        for misplaced in resolution.misplaced:
+            self.errors.append(
+                Diagnostic(
+                    document.file,
+                    document.line_of(misplaced.path),
+                    format_field_path(misplaced.path),
+                    f"secret value {misplaced.name!r} used in a field that is not secret; secrets may only "
+                    "fill instance-secret data or depot connectionSecret data",
+                )
+            )
+
+    def _validate(
+        self, document: Document, prefix: FieldPath, resolution: Resolution, bundle: tuple[str, str] | None
+    ) -> Loaded | None:
+        data = _at(document.data, prefix)
+        try:
+            kind = kind_of(data)
+        except UnknownKind as exc:
+            path = (*prefix, exc.field) if exc.field != "<document>" else prefix
+            self.errors.append(
+                Diagnostic(document.file, document.line_of(path), format_field_path(path), str(exc))
+            )
+            return None
+        unresolved = {u.path for u in resolution.unresolved}
+        model = MODELS[kind]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                manifest = model.model_validate(data)
+            except ValidationError as exc:
+                for err in exc.errors(include_input=False, include_url=False):
+                    path = (*prefix, *_data_path(data, err["loc"]))
+                    if any(path[: len(u)] == u for u in unresolved):
+                        continue  # already reported as an unresolved placeholder
+                    self.errors.append(
+                        Diagnostic(
+                            document.file, document.line_of(path), format_field_path(path), _message(err)
+                        )
+                    )
+                return None
+        item = Loaded(
+            manifest,  # type: ignore[arg-type]
+            document,
+            prefix,
+            bundle=bundle[0] if bundle else None,
+            bundle_id=bundle[1] if bundle else None,
+        )
+        for warning in caught:
+            self.result.warnings.append(
+                Diagnostic(document.file, item.line, "<manifest>", str(warning.message), "warning")
+            )
+        return item
+
+    def _resolve_secret_files(self, item: Loaded, base: Path, root: Path) -> None:
+        manifest = item.manifest
+        assert isinstance(manifest, InstanceSecret)
+        for key, rel in list(manifest.instance_secret.files.items()):
+            target = self._contained(item, ("instance-secret", "files", key), base, rel, root)
+            if target is None:
+                continue
+            if not target.is_file():
+                self.errors.append(
+                    item.diagnostic(("instance-secret", "files", key), f"file {rel!r} not found")
+                )
+                continue
+            manifest.instance_secret.files[key] = str(target)
+
+    def _contained(self, item: Loaded, path: FieldPath, base: Path, rel: str, root: Path) -> Path | None:
+        target = (base / rel).resolve()
+        if not target.is_relative_to(root):
+            self.errors.append(
+                item.diagnostic(
+                    path,
+                    f"{rel!r} points outside the project directory {display_path(root)!r}; "
+                    "referenced files must lie below it",
+                )
+            )
+            return None
+        return target
+
+    def _expand_bundle(
+        self, item: Loaded, path: Path, root: Path, depth: int, resolution: Resolution
+    ) -> list[Loaded]:
+        bundle = item.manifest
+        assert isinstance(bundle, Bundle)
+        if depth >= _MAX_BUNDLE_DEPTH:
+            self.errors.append(
+                item.diagnostic(("bundle",), f"bundles nested deeper than {_MAX_BUNDLE_DEPTH} levels")
+            )
+            return []
+        out: list[Loaded] = []
+        for index, entry in enumerate(bundle.bundle.resources):
+            where = ("bundle", "resources", index)
+            owner = (bundle.name, entry.id)
+            if entry.spec is not None:
+                nested = self._validate(item.document, (*item.prefix, *where, "spec"), resolution, owner)
+                if nested is not None:
+                    out.append(nested)
+                    if isinstance(nested.manifest, InstanceSecret):
+                        self._resolve_secret_files(nested, path.parent, root)
+                    if isinstance(nested.manifest, Bundle):
+                        out.extend(self._expand_bundle(nested, path, root, depth + 1, resolution))
+                continue
+            assert entry.file is not None
+            target = self._contained(item, (*where, "file"), path.parent, entry.file, root)
+            if target is None:
+                continue
+            if not target.is_file():
+                self.errors.append(item.diagnostic((*where, "file"), f"bundle file {entry.file!r} not found"))
+                continue
+            self.bundle_files.add(target)
+            out.extend(self._load_file(target, root, depth + 1, owner))
+        return out
+
+
+def _at(data: Any, prefix: FieldPath) -> Any:
+    for element in prefix:
+        data = data[element]
+    return data
+
+
+_ABSENT = object()
+
+
+def _child(node: Any, element: str | int) -> Any:
+    """``node[element]`` for a mapping key or an in-range list index; ``_ABSENT`` otherwise."""
+    if isinstance(node, dict):
+        return node.get(element, _ABSENT)
+    if isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
+        return node[element]
+    return _ABSENT
+
+
+def _data_path(data: Any, loc: Sequence[str | int]) -> FieldPath:
+    """Map a pydantic error location onto the document, dropping union-member tags."""
+    out: list[str | int] = []
+    current = data
+    for position, element in enumerate(loc):
+        child = _child(current, element)
+        if child is not _ABSENT:
+            current = child
+            out.append(element)
+        elif position == len(loc) - 1 and isinstance(element, str) and isinstance(current, dict):
+            out.append(element)  # a missing field: name it under its parent
+        # anything else is a tag pydantic adds for unions or validators; skip it
+    return tuple(out)
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "required field is missing" if err["msg"] == "Field required" else err["msg"]
+    message: str = err["msg"]
+    if kind == "value_error" and message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if kind == "assertion_error" and message.startswith("Assertion failed, "):
+        message = message[len("Assertion failed, ") :]
+    return message
+
+
+def _is_secret_path(data: Any, path: FieldPath) -> bool:
+    """Does ``path`` lead into a secret field of the (possibly nested) manifest it belongs to?"""
+    current = data
+    for start in range(len(path) + 1):
+        if isinstance(current, dict) and isinstance(current.get("type"), str):
+            try:
+                kind = kind_of(current)
+            except UnknownKind:
+                kind = ""
+            rest = path[start:]
+            for prefix in secret_paths(kind):
+                if len(rest) > len(prefix) and all(
+                    p == "*" or p == r for p, r in zip(prefix, rest, strict=False)
+                ):
+                    return True
+        if start == len(path):
+            break
+        element = path[start]
+        current = _child(current, element)
+        if current is _ABSENT:
+            return False
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
+# Re-exported for callers that only need the loader's vocabulary.
+__all__ = [
+    "LoadResult",
+    "Loaded",
+    "ManifestError",
+    "ValueSources",
+    "expand_paths",
+    "load",
+    "parse_set_values",
+    "read_values_file",
+]

@@ -1,0 +1,200 @@
+"""Data product manifests: ``v1beta`` and the older ``v1alpha`` (still common in real repositories)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import ResourceMeta, StrictModel
+from .refs import DatasetAddress, ResourceRef, parse_address, parse_ref
+
+
+class DeprecatedFieldWarning(UserWarning):
+    """A manifest uses a field that DataOS has deprecated; it still works."""
+
+
+class Collaborator(StrictModel):
+    name: str
+    description: str | None = None
+
+
+class DataProductMeta(StrictModel):
+    title: str | None = None
+    source_code_url: str | None = None
+    tracker_url: str | None = None
+
+
+class Reference(StrictModel):
+    """``refType`` + ``ref``: ``ref`` parses to a dataset address or a resource reference."""
+
+    ref_type: Literal["dataos", "dataos_address", "external"] = "dataos"
+    ref: str
+    description: str | None = None
+    purpose: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _parse(self) -> Reference:
+        if self.ref_type != "external":
+            parse_ref(self.ref)
+        return self
+
+    @property
+    def target(self) -> DatasetAddress | ResourceRef:
+        return parse_ref(self.ref)
+
+
+class DatasetReference(Reference):
+    """An input or output: must address a dataset (``dataset:d:c:t`` or ``dataos://d:c/t``)."""
+
+    @model_validator(mode="after")
+    def _dataset(self) -> DatasetReference:
+        if self.ref_type != "external":
+            parse_address(self.ref)
+        return self
+
+    @property
+    def address(self) -> DatasetAddress:
+        return parse_address(self.ref)
+
+
+class Ports(StrictModel):
+    lens: Reference | None = None
+    talos: list[Reference] = Field(default_factory=list)
+    rest: list[Reference] = Field(default_factory=list)
+    postgres: list[Reference] = Field(default_factory=list)
+
+    @field_validator("talos", "rest", "postgres", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    @field_validator("talos")
+    @classmethod
+    def _talos_deprecated(cls, value: list[Reference]) -> list[Reference]:
+        if value:
+            warnings.warn(
+                "ports.talos is deprecated in DataOS (Talos ports were dropped from the data product "
+                "spec); it is accepted and published, but plan to move to ports.rest",
+                DeprecatedFieldWarning,
+                stacklevel=2,
+            )
+        return value
+
+    def all(self) -> list[tuple[str, Reference]]:
+        out: list[tuple[str, Reference]] = [("lens", self.lens)] if self.lens else []
+        for kind in ("talos", "rest", "postgres"):
+            out.extend((kind, ref) for ref in getattr(self, kind))
+        return out
+
+
+class RelatedDataProduct(StrictModel):
+    ref: str
+    ref_type: str = "dataos"
+    description: str | None = None
+
+
+class V1BetaData(StrictModel):
+    meta: DataProductMeta
+    collaborators: list[Collaborator] = Field(default_factory=list)
+    resource: Reference
+    inputs: list[DatasetReference] = Field(min_length=1)
+    outputs: list[DatasetReference] = Field(default_factory=list)
+    ports: Ports = Field(default_factory=Ports)
+    related_data_products: list[RelatedDataProduct] = Field(default_factory=list)
+
+    @field_validator("resource")
+    @classmethod
+    def _resource_is_bundle(cls, value: Reference) -> Reference:
+        target = value.target
+        if not isinstance(target, ResourceRef) or target.kind != "bundle":
+            raise ValueError(f"resource must reference a bundle ('bundle:v1beta:<name>'), got {value.ref!r}")
+        return value
+
+
+class V1Beta(StrictModel):
+    data: V1BetaData
+
+
+class AlphaResource(StrictModel):
+    """v1alpha ``resources[]``: a resource by name and type instead of a single bundle ref."""
+
+    name: str
+    type: str
+    version: str = "v1"
+    ref_type: str = "dataos"
+    workspace: str | None = None
+    description: str | None = None
+    purpose: str | None = None
+
+
+class V1AlphaData(StrictModel):
+    meta: DataProductMeta = Field(default_factory=DataProductMeta)
+    collaborators: list[str | Collaborator] = Field(default_factory=list)
+    resources: list[AlphaResource] = Field(default_factory=list)
+    inputs: list[DatasetReference] = Field(min_length=1)
+    outputs: list[DatasetReference] = Field(default_factory=list)
+    ports: Ports = Field(default_factory=Ports)
+
+
+class V1Alpha(StrictModel):
+    data: V1AlphaData
+
+
+class DataProduct(ResourceMeta):
+    """A data product: inputs and outputs in depots, built by a bundle, served through ports."""
+
+    KIND: ClassVar[str] = "product"
+    VERSIONS: ClassVar[tuple[str, ...]] = ("v1beta", "v1alpha")
+
+    version: Literal["v1beta", "v1alpha"]
+    entity: Literal["product"] = "product"
+    type: Literal["data"]
+    purpose: str | None = None
+    collaborators: list[str | Collaborator] = Field(default_factory=list)
+    v1beta: V1Beta | None = None
+    v1alpha: V1Alpha | None = None
+
+    @model_validator(mode="after")
+    def _section_matches_version(self) -> DataProduct:
+        section = getattr(self, self.version)
+        other = "v1alpha" if self.version == "v1beta" else "v1beta"
+        if getattr(self, other) is not None:
+            raise ValueError(f"version is {self.version} but the manifest has a '{other}' section")
+        if section is None:
+            raise ValueError(f"version is {self.version}: the '{self.version}.data' section is mandatory")
+        return self
+
+    @property
+    def data(self) -> V1BetaData | V1AlphaData:
+        section = self.v1beta or self.v1alpha
+        assert section is not None  # guaranteed by the validator
+        return section.data
+
+    @property
+    def inputs(self) -> list[DatasetReference]:
+        return self.data.inputs
+
+    @property
+    def outputs(self) -> list[DatasetReference]:
+        return self.data.outputs
+
+    @property
+    def ports(self) -> Ports:
+        return self.data.ports
+
+    @property
+    def bundle_name(self) -> str | None:
+        data = self.data
+        if isinstance(data, V1BetaData):
+            target = data.resource.target
+            return target.name if isinstance(target, ResourceRef) else None
+        bundles = [r.name for r in data.resources if r.type == "bundle"]
+        return bundles[0] if bundles else None
+
+    @property
+    def collaborator_names(self) -> list[str]:
+        people = [*self.collaborators, *self.data.collaborators]
+        return [p if isinstance(p, str) else p.name for p in people]

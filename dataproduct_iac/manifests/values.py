@@ -1,0 +1,130 @@
+"""Validated scalar types shared by manifests: Kubernetes quantities, cron expressions, time zones."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
+
+_QUANTITY = re.compile(
+    r"^(?P<num>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$"
+)
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "P": Decimal(10**15),
+    "E": Decimal(10**18),
+}
+
+
+def parse_quantity(text: str | int | float) -> Decimal:
+    """Parse a Kubernetes resource quantity (``14000m``, ``52Gi``, ``1.5``) into its base unit."""
+    raw = str(text).strip()
+    match = _QUANTITY.match(raw)
+    if not match:
+        raise ValueError(
+            f"{raw!r} is not a Kubernetes quantity (examples: '500m', '2', '512Mi', '52Gi', '1G')"
+        )
+    try:
+        number = Decimal(match["num"])
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimal numbers
+        raise ValueError(f"{raw!r} is not a Kubernetes quantity") from None
+    suffix = match["suffix"] or ""
+    if suffix in _BINARY:
+        return number * _BINARY[suffix]
+    if suffix in _DECIMAL:
+        return number * _DECIMAL[suffix]
+    if suffix:
+        return number * (Decimal(10) ** int(suffix[1:]))
+    return number
+
+
+def _check_quantity(value: str | int | float) -> str:
+    parse_quantity(value)
+    return str(value).strip()
+
+
+Quantity = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v),
+    AfterValidator(_check_quantity),
+]
+"""A Kubernetes quantity kept in its original spelling, validated."""
+
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    (
+        "month",
+        1,
+        12,
+        {m: i + 1 for i, m in enumerate(_MONTHS)},
+    ),
+    ("day of week", 0, 7, {d: i for i, d in enumerate(_DAYS)}),
+)
+_CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+
+def _cron_value(token: str, name: str, low: int, high: int, names: dict[str, int]) -> int:
+    lowered = token.lower()
+    if lowered in names:
+        return names[lowered]
+    if not token.isdigit():
+        raise ValueError(f"{name} field: {token!r} is not a number")
+    number = int(token)
+    if not low <= number <= high:
+        raise ValueError(f"{name} field: {number} is outside {low}-{high}")
+    return number
+
+
+def check_cron(expression: str) -> str:
+    """Validate a five-field cron expression as Kubernetes CronJobs accept it."""
+    text = " ".join(str(expression).split())
+    if text in _CRON_MACROS:
+        return text
+    parts = text.split(" ")
+    if len(parts) != 5:
+        raise ValueError(
+            f"cron expression {expression!r} has {len(parts)} fields; expected 5 "
+            "(minute hour day-of-month month day-of-week), e.g. '13 1 */2 * *'"
+        )
+    for token, (name, low, high, names) in zip(parts, _CRON_FIELDS, strict=True):
+        for item in token.split(","):
+            base, _, step = item.partition("/")
+            if step and (not step.isdigit() or int(step) == 0):
+                raise ValueError(f"{name} field: step {step!r} must be a positive number")
+            if base in ("*", "?"):
+                continue
+            start, dash, end = base.partition("-")
+            first = _cron_value(start, name, low, high, names)
+            if dash:
+                last = _cron_value(end, name, low, high, names)
+                if last < first:
+                    raise ValueError(f"{name} field: range {base!r} runs backwards")
+    return text
+
+
+CronExpression = Annotated[str, AfterValidator(check_cron)]
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. 'UTC', 'Asia/Kolkata')") from None
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_check_timezone)]

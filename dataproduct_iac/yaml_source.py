@@ -1,0 +1,118 @@
+"""YAML text → plain Python documents, remembering the line of every key and item.
+
+Only ``yaml.SafeLoader`` machinery is used. Duplicate keys, which PyYAML silently collapses,
+are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, FieldPath, format_field_path
+
+try:  # the C loader is much faster where libyaml is present
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+
+@dataclass
+class Document:
+    """One YAML document of one file, with the line (1-based) of each key path."""
+
+    file: str
+    index: int
+    data: Any
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: FieldPath) -> int:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return 1
+
+
+class _Builder:
+    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.lines: dict[FieldPath, int] = {}
+        self.problems: list[Diagnostic] = []
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.loader.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    self.problems.append(
+                        Diagnostic(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            format_field_path(path),
+                            "a key must be a plain value; '{{x}}' is YAML for a nested mapping — "
+                            "write a placeholder as '${{x}}' or quote the text",
+                        )
+                    )
+                    continue
+                if not isinstance(key, str | int):
+                    key = str(key)
+                if key in out:
+                    self.problems.append(
+                        Diagnostic(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            format_field_path((*path, key)),
+                            f"duplicate key {key!r} (first on line {self.lines.get((*path, key), '?')})",
+                        )
+                    )
+                    continue
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, (*path, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+
+def parse_documents(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse every document of ``text``. Syntax errors become diagnostics with their line."""
+    documents: list[Document] = []
+    problems: list[Diagnostic] = []
+    loader = _Loader(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node guarantees a node
+                break
+            builder = _Builder(file, loader)
+            data = builder.build(node, ())
+            problems.extend(builder.problems)
+            if data is not None:
+                documents.append(Document(file, index, data, builder.lines))
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        reason = exc.problem or "invalid YAML"
+        if exc.context:
+            reason = f"{exc.context}: {reason}"
+        problems.append(Diagnostic(file, line, "<yaml>", f"YAML syntax error: {reason}"))
+    except yaml.YAMLError as exc:  # reader errors (bad encoding, control characters)
+        problems.append(Diagnostic(file, 0, "<yaml>", f"not readable as YAML: {_first_line(exc)}"))
+    finally:
+        loader.dispose()
+    return documents, problems
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
