@@ -1,0 +1,79 @@
+"""Per-stack settings read from Pulumi stack config (namespace ``dataproduct:``). No pulumi import.
+
+The stack program reads the raw config and calls :meth:`StackSettings.from_config`; the offline
+plan does the same from ``stacks/Pulumi.<stack>.yaml``. Library users construct it directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+"""Trino's rule for ``node.environment``: lower-case alphanumerics and underscores."""
+
+DEFAULT_TRINO_IMAGE = "trinodb/trino"
+DEFAULT_TRINO_TAG = "480"
+DEFAULT_SCANNER_IMAGE = "ghcr.io/example/dataproduct-scanner:0.1.0"
+
+
+@dataclass
+class StackSettings:
+    """What a stack decides beyond the manifests: environment, naming, safety and images."""
+
+    project: str = "dataproduct"
+    stack: str = "dev"
+    environment: str = "dev"
+    """Tag value and Trino ``node.environment``; lower-case letters, digits and underscores."""
+    region: str | None = None
+    name_prefix: str = ""
+    """Prepended to every physical name (for example an organisation prefix for S3 buckets)."""
+    physical_names: dict[str, str] = field(default_factory=dict)
+    """Explicit physical names by logical resource name, overriding the derived ones."""
+    protect: bool = True
+    """Protect buckets, Glue databases and secrets from deletion (opt out per stack, explicitly)."""
+    secret_recovery_window_days: int = 30
+    kms_key_id: str | None = None
+    create_access: bool = False
+    """Create ``aws.iam.Policy`` resources for the depots' read and read-write policy documents."""
+    registry_bucket: str | None = None
+    namespace: str = "dataproduct"
+    trino_image: str = DEFAULT_TRINO_IMAGE
+    trino_tag: str = DEFAULT_TRINO_TAG
+    scanner_image: str = DEFAULT_SCANNER_IMAGE
+    scanner_service_account_role_arn: str | None = None
+    """When set, scanner pods use IRSA (a ServiceAccount annotated with this role) instead of keys."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _ENVIRONMENT.match(self.environment):
+            raise ValueError(
+                f"environment {self.environment!r} must match [a-z0-9][a-z0-9_]* "
+                "(it becomes Trino's node.environment)"
+            )
+
+    def physical_name(self, logical: str, *, max_length: int = 63) -> str:
+        """A deterministic physical name: ``<prefix><logical>-<stack>``, unless overridden."""
+        if logical in self.physical_names:
+            return self.physical_names[logical]
+        name = f"{self.name_prefix}{logical}-{self.stack}".lower()
+        return name[:max_length].rstrip("-")
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], *, project: str, stack: str) -> StackSettings:
+        """Build settings from the ``dataproduct:`` config keys (without the namespace)."""
+        known = {f for f in cls.__dataclass_fields__ if f not in ("project", "stack")}
+        camel = {_to_camel(f): f for f in known}
+        values: dict[str, Any] = {}
+        for key, value in config.items():
+            target = camel.get(key) or (key if key in known else None)
+            if target is not None:
+                values[target] = value
+        values.setdefault("environment", stack.replace("-", "_").lower())
+        return cls(project=project, stack=stack, **values)
+
+
+def _to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
