@@ -1,0 +1,1 @@
+"""Benchmarks for dataproduct-iac (run with `make bench` or `python -m benchmarks`)."""
