@@ -60,6 +60,29 @@ class StackSettings:
         name = f"{self.name_prefix}{logical}-{self.stack}".lower()
         return name[:max_length].rstrip("-")
 
+    # The one place physical names of depot resources are derived: the components create them
+    # under these names and the live drift checks look them up under the same names.
+    def bucket_name(self, bucket: str) -> str:
+        """The S3 bucket of a managed depot whose manifest says ``bucket: <bucket>``."""
+        return self.physical_name(bucket, max_length=63)
+
+    def secret_name(self, secret: str) -> str:
+        """The Secrets Manager name of the instance secret ``<secret>``."""
+        return self.physical_name(secret, max_length=512)
+
+    def glue_database_name(self, depot: str, collection: str) -> str:
+        """The Glue database of ``dataos://<depot>:<collection>``: ``<depot>_<collection>_<stack>``.
+
+        Glue names are lower-case letters, digits and underscores; one Glue catalog serves every
+        stack of an account, hence the stack suffix. ``physical_names["<depot>:<collection>"]``
+        overrides it.
+        """
+        override = self.physical_names.get(f"{depot}:{collection}")
+        if override:
+            return override
+        raw = f"{self.name_prefix}{depot}_{collection}_{self.stack}".lower()
+        return re.sub(r"[^a-z0-9_]", "_", raw)[:255]
+
     @classmethod
     def from_config(cls, config: dict[str, Any], *, project: str, stack: str) -> StackSettings:
         """Build settings from the ``dataproduct:`` config keys (without the namespace)."""
