@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
 from .diagnostics import ManifestError
@@ -29,8 +30,16 @@ class UsageError(Exception):
     """A problem with how the command was called (exit 1, no traceback)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 1 like any other bad input (2 means "changes" here)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dataproduct",
         description="Data products as code: DataOS-style manifests → AWS and Kubernetes with Pulumi.",
         epilog=EPILOG,

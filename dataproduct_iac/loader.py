@@ -156,14 +156,21 @@ def load(
     sources: ValueSources | None = None,
     *,
     exclude: Iterable[str | Path] = (),
+    project_root: str | Path | None = None,
 ) -> LoadResult:
-    """Load and validate every manifest under ``paths``; raise :class:`ManifestError` on any error."""
-    return _Loader(sources or ValueSources()).run(paths, exclude)
+    """Load and validate every manifest under ``paths``; raise :class:`ManifestError` on any error.
+
+    Files that manifests refer to (bundle ``file:`` entries, instance-secret ``files``) must lie
+    below the project directory: ``project_root`` when given, otherwise the directory argument
+    that holds the manifest (or, for a file argument, the file's own directory).
+    """
+    return _Loader(sources or ValueSources(), project_root).run(paths, exclude)
 
 
 class _Loader:
-    def __init__(self, sources: ValueSources) -> None:
+    def __init__(self, sources: ValueSources, project_root: str | Path | None = None) -> None:
         self.sources = sources
+        self.project_root = Path(project_root).resolve() if project_root is not None else None
         self.errors: list[Diagnostic] = []
         self.result = LoadResult()
         self.bundle_files: set[Path] = set()
@@ -181,7 +188,7 @@ class _Loader:
             )
         top_level: list[tuple[Path, Loaded]] = []
         for path in files:
-            root = path.parent.resolve()
+            root = self._root_of(path, paths)
             for loaded in self._load_file(path, root, depth=0):
                 top_level.append((path.resolve(), loaded))
         # Files referenced by a bundle belong to that bundle, even when a directory scan found them too.
@@ -193,6 +200,18 @@ class _Loader:
             raise ManifestError(sorted_unique(self.errors))
         self.result.warnings = sorted_unique(self.result.warnings)
         return self.result
+
+    def _root_of(self, path: Path, arguments: Sequence[str | Path]) -> Path:
+        """The project directory of a manifest file: see :func:`load`."""
+        if self.project_root is not None:
+            return self.project_root
+        resolved = path.resolve()
+        holders = [
+            Path(a).resolve()
+            for a in arguments
+            if Path(a).is_dir() and resolved.is_relative_to(Path(a).resolve())
+        ]
+        return max(holders, key=lambda p: len(p.parts)) if holders else resolved.parent
 
     def _load_file(
         self, path: Path, root: Path, depth: int, bundle: tuple[str, str] | None = None
@@ -272,7 +291,7 @@ class _Loader:
                 Diagnostic(document.file, document.line_of(path), format_field_path(path), str(exc))
             )
             return None
-        unresolved = {u.path for u in resolution.unresolved}
+        unresolved = {u.path for u in resolution.unresolved} | {m.path for m in resolution.misplaced}
         model = MODELS[kind]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -283,10 +302,11 @@ class _Loader:
                     path = (*prefix, *_data_path(data, err["loc"]))
                     if any(path[: len(u)] == u for u in unresolved):
                         continue  # already reported as an unresolved placeholder
+                    message = _message(err)
+                    if err["type"] in _CHOICE_ERRORS and not _is_secret_path(document.data, path):
+                        message += _got(_at_or_absent(document.data, path))
                     self.errors.append(
-                        Diagnostic(
-                            document.file, document.line_of(path), format_field_path(path), _message(err)
-                        )
+                        Diagnostic(document.file, document.line_of(path), format_field_path(path), message)
                     )
                 return None
         item = Loaded(
@@ -395,6 +415,25 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> FieldPath:
             out.append(element)  # a missing field: name it under its parent
         # anything else is a tag pydantic adds for unions or validators; skip it
     return tuple(out)
+
+
+_CHOICE_ERRORS = frozenset({"literal_error", "enum"})
+
+
+def _at_or_absent(data: Any, path: FieldPath) -> Any:
+    for element in path:
+        data = _child(data, element)
+        if data is _ABSENT:
+            break
+    return data
+
+
+def _got(value: Any) -> str:
+    """`` (got 'v2')`` for a short scalar that is not secret; nothing otherwise."""
+    if value is _ABSENT or isinstance(value, dict | list):
+        return ""
+    shown = repr(value)
+    return f" (got {shown})" if len(shown) <= 60 else ""
 
 
 def _message(err: Any) -> str:

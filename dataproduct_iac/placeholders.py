@@ -132,7 +132,9 @@ def _substitute(
             out.unresolved.append(Unresolved(path, name))
             return match.group(0), False
         if secret and not is_secret_path(path):
+            # Never copy a secret into a field that is logged, tagged or echoed in errors.
             out.misplaced.append(SecretMisplaced(path, name))
+            return match.group(0), False
         return value, secret
 
     if whole and (whole["double"] or whole["single"] or whole["bare"]):

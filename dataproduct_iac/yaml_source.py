@@ -6,6 +6,7 @@ are reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +15,28 @@ import yaml
 from .diagnostics import Diagnostic, FieldPath, format_field_path
 
 try:  # the C loader is much faster where libyaml is present
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """``SafeLoader`` with YAML 1.2 booleans: only true/false are booleans.
+
+    YAML 1.1 also reads ``on``, ``off``, ``yes``, ``no`` (and ``y``/``n`` in keys) as booleans, which
+    silently turns ``dependencies: [on]`` or a country code ``no`` into ``True``/``False``.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
+
+
+_Loader.add_implicit_resolver(_BOOL_TAG, _YAML12_BOOL, list("tTfF"))
 
 
 @dataclass
@@ -62,8 +82,9 @@ class _Builder:
                         )
                     )
                     continue
-                if not isinstance(key, str | int):
-                    key = str(key)
+                if not isinstance(key, str):
+                    # Keys are names: keep the text as written (``5439``, ``true``, ``2024-01-01``).
+                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
                 if key in out:
                     self.problems.append(
                         Diagnostic(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from .base import ResourceMeta, StrictModel, StrictName
+from .base import ResourceMeta, StrictModel, StrictName, raise_at
 from .depot import SecretRef
 from .refs import DatasetAddress, parse_address
 from .values import CronExpression, TimeZone
@@ -32,23 +32,27 @@ def _as_text(value: Any) -> Any:
 PropertyValue = Annotated[str, BeforeValidator(_as_text)]
 
 
-def _check_env(envs: dict[str, str]) -> dict[str, str]:
-    for key in envs:
-        if key.startswith("CONF__"):
-            if not CONF_ENV.match(key):
-                raise ValueError(
-                    f"malformed key {key!r}: expected CONF__<file>__<property>, e.g. "
-                    "'CONF__config__query.max-memory' (file 'config' means config.properties)"
-                )
-        elif key.startswith("JVM__"):
-            if key != JVM_ENV:
-                raise ValueError(f"malformed key {key!r}: the only JVM key is {JVM_ENV!r}")
-        elif not _PLAIN_ENV.match(key):
-            raise ValueError(
-                f"{key!r} is neither CONF__<file>__<property>, JVM__opts, "
-                "nor a valid environment variable name"
+def env_key_problem(key: str) -> str | None:
+    """Why ``key`` is not a valid coordinatorEnvs/workerEnvs key, or None when it is."""
+    if key.startswith("CONF__"):
+        if not CONF_ENV.match(key):
+            return (
+                f"malformed key {key!r}: expected CONF__<file>__<property>, e.g. "
+                "'CONF__config__query.max-memory' (file 'config' means config.properties)"
             )
-    return envs
+    elif key.startswith("JVM__"):
+        if key != JVM_ENV:
+            return f"malformed key {key!r}: the only JVM key is {JVM_ENV!r}"
+    elif key.upper().startswith("CONF") and "__" in key:
+        return (
+            f"malformed key {key!r}: Trino settings are written CONF__<file>__<property> "
+            "(upper-case, two '_')"
+        )
+    elif not _PLAIN_ENV.match(key):
+        return (
+            f"{key!r} is neither CONF__<file>__<property>, JVM__opts, nor a valid environment variable name"
+        )
+    return None
 
 
 class Debug(StrictModel):
@@ -96,7 +100,7 @@ class Maintenance(StrictModel):
     scaling_crons: list[ScalingCron] = Field(default_factory=list)
 
 
-EnvMap = Annotated[dict[str, PropertyValue], AfterValidator(_check_env), Field(default_factory=dict)]
+EnvMap = Annotated[dict[str, PropertyValue], Field(default_factory=dict)]
 
 
 class Minerva(StrictModel):
@@ -109,14 +113,19 @@ class Minerva(StrictModel):
     depots: list[ClusterDepot] = Field(default_factory=list)
     catalogs: list[Catalog] = Field(default_factory=list)
 
-    @field_validator("catalogs")
-    @classmethod
-    def _unique_catalogs(cls, catalogs: list[Catalog]) -> list[Catalog]:
-        names = [c.name for c in catalogs]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate catalog names: {', '.join(dupes)}")
-        return catalogs
+    @model_validator(mode="after")
+    def _check_keys_and_catalogs(self) -> Minerva:
+        for alias, envs in (("coordinatorEnvs", self.coordinator_envs), ("workerEnvs", self.worker_envs)):
+            for key in envs:
+                problem = env_key_problem(key)
+                if problem:
+                    raise_at((alias, key), problem)
+        seen: set[str] = set()
+        for index, catalog in enumerate(self.catalogs):
+            if catalog.name in seen:
+                raise_at(("catalogs", index, "name"), f"duplicate catalog name {catalog.name!r}")
+            seen.add(catalog.name)
+        return self
 
 
 class ClusterSpec(StrictModel):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ResourceMeta, StrictModel, StrictName, reraisable
-from .instance_secret import Acl, InstanceSecretType, SecretKey
+from .base import ResourceMeta, StrictModel, StrictName, raise_at, reraisable
+from .instance_secret import Acl, InstanceSecretType, SecretKey, SecretValue
 
 
 def _upper(value: Any) -> Any:
@@ -111,7 +111,7 @@ class ConnectionSecret(StrictModel):
 
     acl: Acl
     type: InstanceSecretType = InstanceSecretType.KEY_VALUE_PROPERTIES
-    data: dict[SecretKey, SecretStr] = Field(default_factory=dict)
+    data: dict[SecretKey, SecretValue] = Field(default_factory=dict)
     files: dict[SecretKey, str] = Field(default_factory=dict)
 
 
@@ -134,30 +134,38 @@ class DepotSpec(StrictModel):
 
     _connection: Connection = PrivateAttr()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _block_matches_type(cls, data: Any) -> Any:
+        """A block named after another type (``redshift:`` in an S3 depot) is the error, not its fields."""
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            return data
+        declared = data["type"].upper()
+        if declared not in DepotType.__members__.values():
+            return data
+        for kind in DepotType:
+            block = kind.value.lower()
+            if block in data and kind.value != declared:
+                raise_at(
+                    (block,),
+                    f"block '{block}' does not match depot type {declared}; write the connection under "
+                    f"'{declared.lower()}:' (or 'spec:'), or change 'type'",
+                )
+        return data
+
     @model_validator(mode="after")
     def _resolve_connection(self) -> DepotSpec:
         blocks = {t: getattr(self, t.value.lower()) for t in DepotType}
-        given = [t for t, block in blocks.items() if block is not None]
-        wrong = [t for t in given if t is not self.type]
-        if wrong:
-            raise PydanticCustomError(
-                "depot_block",
-                "block '{block}' does not match depot type {type}; write the connection under "
-                "'{expected}:' (or 'spec:')",
-                {
-                    "block": wrong[0].value.lower(),
-                    "type": self.type.value,
-                    "expected": self.type.value.lower(),
-                },
-            )
         typed = blocks[self.type]
         if typed is not None and self.spec is not None:
-            raise ValueError(f"connection given twice: under 'spec:' and under '{self.type.value.lower()}:'")
+            raise_at(
+                ("spec",), f"connection given twice: under 'spec:' and under '{self.type.value.lower()}:'"
+            )
         if typed is None:
             if self.spec is None:
                 raise PydanticCustomError(
-                    "missing",
-                    "a {type} depot needs its connection under '{block}:' (v2alpha) or 'spec:' (v1)",
+                    "connection_missing",
+                    "this {type} depot needs its connection under '{block}:' (v2alpha) or 'spec:' (v1)",
                     {"type": self.type.value, "block": self.type.value.lower()},
                 )
             try:
@@ -168,10 +176,10 @@ class DepotSpec(StrictModel):
         self._connection = typed
         acls = {secret.acl for secret in self.connection_secret}
         if Acl.READ_WRITE in acls and Acl.READ not in acls:
-            raise PydanticCustomError(
-                "rw_without_r",
+            raise_at(
+                ("connectionSecret",),
                 "connectionSecret has an 'rw' entry but no 'r' entry; DataOS refuses a depot with a "
-                "read-write secret and no read secret: add an entry with 'acl: r'",
+                "read-write (acl rw) secret and no read (acl r) secret: add an entry with 'acl: r'",
             )
         return self
 

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, StringConstraints
+from pydantic import BeforeValidator, Field, SecretStr, StringConstraints
 
 from .base import ResourceMeta, StrictModel
 
 SecretKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+def _scalar_text(value: Any) -> Any:
+    """YAML reads ``password: 12345`` as a number; a secret value is always text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+SecretValue = Annotated[SecretStr, BeforeValidator(_scalar_text)]
+"""A secret value: text, masked in every repr, never echoed in an error."""
 
 
 class Acl(StrEnum):
@@ -27,7 +40,7 @@ class InstanceSecretType(StrEnum):
 class InstanceSecretSpec(StrictModel):
     type: InstanceSecretType
     acl: Acl
-    data: dict[SecretKey, SecretStr] = Field(default_factory=dict)
+    data: dict[SecretKey, SecretValue] = Field(default_factory=dict)
     files: dict[SecretKey, str] = Field(default_factory=dict)
     """Key → path of a file whose contents become the secret value (read at build time)."""
 

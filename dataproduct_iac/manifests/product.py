@@ -5,9 +5,9 @@ from __future__ import annotations
 import warnings
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .base import ResourceMeta, StrictModel
+from .base import ResourceMeta, StrictModel, raise_at
 from .refs import DatasetAddress, ResourceRef, parse_address, parse_ref
 
 
@@ -35,11 +35,12 @@ class Reference(StrictModel):
     purpose: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _parse(self) -> Reference:
-        if self.ref_type != "external":
-            parse_ref(self.ref)
-        return self
+    @field_validator("ref")
+    @classmethod
+    def _parse(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("ref_type") != "external":
+            parse_ref(value)
+        return value
 
     @property
     def target(self) -> DatasetAddress | ResourceRef:
@@ -49,11 +50,12 @@ class Reference(StrictModel):
 class DatasetReference(Reference):
     """An input or output: must address a dataset (``dataset:d:c:t`` or ``dataos://d:c/t``)."""
 
-    @model_validator(mode="after")
-    def _dataset(self) -> DatasetReference:
-        if self.ref_type != "external":
-            parse_address(self.ref)
-        return self
+    @field_validator("ref")
+    @classmethod
+    def _dataset(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("ref_type") != "external":
+            parse_address(value)
+        return value
 
     @property
     def address(self) -> DatasetAddress:
@@ -105,13 +107,18 @@ class V1BetaData(StrictModel):
     ports: Ports = Field(default_factory=Ports)
     related_data_products: list[RelatedDataProduct] = Field(default_factory=list)
 
-    @field_validator("resource")
-    @classmethod
-    def _resource_is_bundle(cls, value: Reference) -> Reference:
+    @model_validator(mode="after")
+    def _resource_is_bundle(self) -> V1BetaData:
+        value = self.resource
+        if value.ref_type == "external":
+            raise_at(("resource", "refType"), "resource must be a bundle of this product ('refType: dataos')")
         target = value.target
         if not isinstance(target, ResourceRef) or target.kind != "bundle":
-            raise ValueError(f"resource must reference a bundle ('bundle:v1beta:<name>'), got {value.ref!r}")
-        return value
+            raise_at(
+                ("resource", "ref"),
+                f"resource must reference a bundle ('bundle:v1beta:<name>'), got {value.ref!r}",
+            )
+        return self
 
 
 class V1Beta(StrictModel):
@@ -162,9 +169,15 @@ class DataProduct(ResourceMeta):
         section = getattr(self, self.version)
         other = "v1alpha" if self.version == "v1beta" else "v1beta"
         if getattr(self, other) is not None:
-            raise ValueError(f"version is {self.version} but the manifest has a '{other}' section")
+            raise_at(
+                (other,),
+                f"version is {self.version} but the manifest has a '{other}' section "
+                f"(write it under '{self.version}:' or set 'version: {other}')",
+            )
         if section is None:
-            raise ValueError(f"version is {self.version}: the '{self.version}.data' section is mandatory")
+            raise_at(
+                (self.version,), f"version is {self.version}: the '{self.version}.data' section is mandatory"
+            )
         return self
 
     @property
