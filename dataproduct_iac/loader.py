@@ -6,9 +6,11 @@ imports pulumi.
 
 from __future__ import annotations
 
+import copy
+import difflib
 import glob
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,14 +159,21 @@ def load(
     *,
     exclude: Iterable[str | Path] = (),
     project_root: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> LoadResult:
     """Load and validate every manifest under ``paths``; raise :class:`ManifestError` on any error.
 
     Files that manifests refer to (bundle ``file:`` entries, instance-secret ``files``) must lie
     below the project directory: ``project_root`` when given, otherwise the directory argument
     that holds the manifest (or, for a file argument, the file's own directory).
+
+    ``overrides`` maps a resource name (or ``kind/name``) to a partial manifest that is deep-merged
+    into that manifest before validation (mappings merge, anything else replaces); errors in it are
+    reported against ``dataproduct:overrides``.
     """
-    return _Loader(sources or ValueSources(), project_root).run(paths, exclude)
+    loader = _Loader(sources or ValueSources(), project_root)
+    loader.overrides = Overrides(overrides or {})
+    return loader.run(paths, exclude)
 
 
 class _Loader:
@@ -174,6 +183,7 @@ class _Loader:
         self.errors: list[Diagnostic] = []
         self.result = LoadResult()
         self.bundle_files: set[Path] = set()
+        self.overrides = Overrides({})
 
     def run(self, paths: Sequence[str | Path], exclude: Iterable[str | Path]) -> LoadResult:
         if not paths:
@@ -196,6 +206,7 @@ class _Loader:
             if path not in self.bundle_files:
                 self.result.manifests.append(loaded)
         self.result.files = [display_path(p) for p in files]
+        self.errors.extend(self.overrides.problems())
         if self.errors:
             raise ManifestError(sorted_unique(self.errors))
         self.result.warnings = sorted_unique(self.result.warnings)
@@ -292,6 +303,9 @@ class _Loader:
             )
             return None
         unresolved = {u.path for u in resolution.unresolved} | {m.path for m in resolution.misplaced}
+        data, overridden = self.overrides.apply(kind, data)
+        if overridden is not None:
+            _put(document, prefix, data)
         model = MODELS[kind]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -303,6 +317,11 @@ class _Loader:
                     if any(path[: len(u)] == u for u in unresolved):
                         continue  # already reported as an unresolved placeholder
                     message = _message(err)
+                    if overridden is not None:
+                        shown = self.overrides.diagnostic(overridden, path[len(prefix) :], message)
+                        if shown is not None:
+                            self.errors.append(shown)
+                            continue
                     if err["type"] in _CHOICE_ERRORS and not _is_secret_path(document.data, path):
                         message += _got(_at_or_absent(document.data, path))
                     self.errors.append(
@@ -382,6 +401,97 @@ class _Loader:
             self.bundle_files.add(target)
             out.extend(self._load_file(target, root, depth + 1, owner))
         return out
+
+
+class Overrides:
+    """Per-resource partial manifests (stack config ``dataproduct:overrides``), merged before validation."""
+
+    SOURCE = "dataproduct:overrides"
+    _FIXED = ("name", "type", "version", "entity")
+
+    def __init__(self, overrides: Mapping[str, Any]) -> None:
+        self.overrides = {str(k): v for k, v in overrides.items()}
+        self.used: set[str] = set()
+        self.seen: set[tuple[str, str]] = set()
+
+    def _usable(self, value: Any) -> bool:
+        return isinstance(value, dict) and not any(f in value for f in self._FIXED)
+
+    def apply(self, kind: str, data: Any) -> tuple[Any, str | None]:
+        """``data`` with the override for its resource merged in, and the override's key (or None)."""
+        if not self.overrides or not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return data, None
+        name = data["name"]
+        self.seen.add((kind, name))
+        for key in (f"{kind}/{name}", name):
+            if key in self.overrides and self._usable(self.overrides[key]):
+                self.used.add(key)
+                return _deep_merge(data, self.overrides[key]), key
+        return data, None
+
+    def diagnostic(self, key: str, path: FieldPath, message: str) -> Diagnostic | None:
+        """A validation error at ``path`` of an overridden manifest, when the override wrote that field.
+
+        It did when ``path`` lies in the override, or below a value the override replaced whole (a
+        list or a scalar); errors in fields it only merged into stay with the manifest file.
+        """
+        if not path:
+            return None
+        node: Any = self.overrides[key]
+        for element in path:
+            if not isinstance(node, dict):
+                break
+            node = node.get(element, _ABSENT)
+            if node is _ABSENT:
+                return None
+        return Diagnostic(self.SOURCE, 0, format_field_path((key, *path)), message)
+
+    def problems(self) -> list[Diagnostic]:
+        """Overrides that are not mappings, that change a resource's identity, or that match nothing."""
+        out: list[Diagnostic] = []
+        names = sorted({f"{kind}/{name}" for kind, name in self.seen} | {name for _, name in self.seen})
+        for key, value in self.overrides.items():
+            if not isinstance(value, dict):
+                out.append(
+                    Diagnostic(self.SOURCE, 0, key, "an override must be a mapping (a partial manifest)")
+                )
+                continue
+            fixed = [f for f in self._FIXED if f in value]
+            if fixed:
+                out.append(
+                    Diagnostic(self.SOURCE, 0, f"{key}.{fixed[0]}", f"'{fixed[0]}' cannot be overridden")
+                )
+                continue
+            if key not in self.used:
+                close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
+                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                out.append(
+                    Diagnostic(
+                        self.SOURCE,
+                        0,
+                        key,
+                        f"no loaded manifest is named {key!r} (give a resource name or kind/name){hint}",
+                    )
+                )
+        return out
+
+
+def _deep_merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key; anything else (lists, scalars) replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return merged
+    return copy.deepcopy(override)
+
+
+def _put(document: Document, prefix: FieldPath, value: Any) -> None:
+    if not prefix:
+        document.data = value
+        return
+    parent = _at(document.data, prefix[:-1])
+    parent[prefix[-1]] = value
 
 
 def _at(data: Any, prefix: FieldPath) -> Any:
