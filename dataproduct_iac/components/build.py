@@ -1,0 +1,321 @@
+"""``build(graph, settings)``: one component per manifest of a resolved graph, in the graph's order.
+
+Wiring: a depot gets its secrets' ARNs and ``depends_on`` them; a bundle is the parent of its
+members, which depend on each other as the bundle's ``dependencies`` say; workloads (Trino clusters,
+scanner jobs) run in their workspace's namespace and depend on the depots (and secrets) they read;
+a data product depends on its bundle and depots. The Pulumi engine orders creation from that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import pulumi
+
+from ..graph import Graph, Node, NodeKey
+from ..manifests import Acl, Cluster, DataProduct, InstanceSecret, Workflow
+from ..manifests import Bundle as BundleModel
+from ..manifests import Depot as DepotModel
+from ..settings import StackSettings
+from .bundle import Bundle, BundleArgs
+from .depot import Depot, DepotArgs
+from .product import DataProduct as DataProductComponent
+from .product import DataProductArgs
+from .secret import InstanceSecret as InstanceSecretComponent
+from .secret import InstanceSecretArgs
+
+WORKLOAD_KINDS = ("cluster", "workflow")
+
+
+@dataclass
+class BuildResult:
+    """The components ``build`` created, by manifest name, and the kinds it had to skip."""
+
+    secrets: dict[str, InstanceSecretComponent] = field(default_factory=dict)
+    depots: dict[str, Depot] = field(default_factory=dict)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+    clusters: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
+    scanners: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
+    products: dict[str, DataProductComponent] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Human-readable notes on what was not built (a component module that is not available)."""
+
+    def depot_outputs(self) -> dict[str, dict[str, Any]]:
+        """What the stack exports as ``depots`` (and what other stacks read through a StackReference)."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, depot in sorted(self.depots.items()):
+            entry: dict[str, Any] = {"address": depot.address, "type": depot.depot_type}
+            if depot.bucket_name is not None:
+                entry["bucket"] = depot.bucket_name
+                entry["location"] = depot.location
+                entry["glueDatabases"] = {c: db.name for c, db in sorted(depot.glue_databases.items())}
+            out[name] = entry
+        return out
+
+
+def collections_by_depot(graph: Graph) -> dict[str, set[str]]:
+    """Collections the program addresses per depot: data product inputs/outputs and cluster depots."""
+    out: dict[str, set[str]] = {}
+    for node in graph.of_kind("product"):
+        assert isinstance(node.manifest, DataProduct)
+        for ref in [*node.manifest.inputs, *node.manifest.outputs]:
+            if ref.ref_type != "external" and ref.address.collection:
+                out.setdefault(ref.address.depot, set()).add(ref.address.collection)
+    for node in graph.of_kind("cluster"):
+        assert isinstance(node.manifest, Cluster)
+        for entry in node.manifest.minerva.depots:
+            address = entry.parsed
+            if address.collection:
+                out.setdefault(address.depot, set()).add(address.collection)
+    return out
+
+
+def build(
+    graph: Graph,
+    settings: StackSettings,
+    *,
+    opts: pulumi.ResourceOptions | None = None,
+    stack_references: dict[str, pulumi.StackReference] | None = None,
+) -> BuildResult:
+    """Instantiate a component for every node of ``graph`` (a resolved graph), in its order.
+
+    ``opts`` applies to every top-level component (for example an explicit provider);
+    ``stack_references`` maps depot names provided by other stacks to those stacks.
+    """
+    return _Builder(graph, settings, opts or pulumi.ResourceOptions(), stack_references or {}).run()
+
+
+class _Builder:
+    def __init__(
+        self,
+        graph: Graph,
+        settings: StackSettings,
+        opts: pulumi.ResourceOptions,
+        stack_references: dict[str, pulumi.StackReference],
+    ) -> None:
+        self.graph = graph
+        self.settings = settings
+        self.opts = opts
+        self.stack_references = stack_references
+        self.result = BuildResult()
+        self.components: dict[NodeKey, pulumi.Resource] = {}
+        self.collections = collections_by_depot(graph)
+        self.product_of = self._products_by_member()
+        self._modules: dict[str, ModuleType | None] = {}
+
+    def run(self) -> BuildResult:
+        for node in self.graph.of_kind("bundle"):
+            self._bundle(node)
+        for key in self.graph.order:
+            node = self.graph.nodes[key]
+            manifest = node.manifest
+            if isinstance(manifest, InstanceSecret):
+                self._secret(node, manifest)
+            elif isinstance(manifest, DepotModel):
+                self._depot(node, manifest)
+            elif isinstance(manifest, Cluster):
+                self._cluster(node, manifest)
+            elif isinstance(manifest, Workflow):
+                self._workflow(node, manifest)
+            elif isinstance(manifest, DataProduct):
+                self._product(node, manifest)
+        return self.result
+
+    # -- placement ---------------------------------------------------------------------------
+    def _options(self, node: Node, extra: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+        """Parent (the holding bundle), depends_on (the node's dependencies) merged with the caller's opts."""
+        # A bundle's dependencies are its members, which it parents: it depends on none of them.
+        depends = [
+            self.components[dep]
+            for dep in self.graph.dependencies(node.key)
+            if dep in self.components and node.kind != "bundle"
+        ]
+        depends.extend(extra or [])
+        unique: list[pulumi.Resource] = []
+        for resource in depends:
+            if all(resource is not seen for seen in unique):
+                unique.append(resource)
+        own = pulumi.ResourceOptions(depends_on=unique or None)
+        holder = node.source.bundle
+        if holder is not None and holder in self.result.bundles:
+            own.parent = self.result.bundles[holder]
+            return own
+        return pulumi.ResourceOptions.merge(self.opts, own)
+
+    def _workspace(self, node: Node) -> tuple[StackSettings, list[pulumi.Resource]]:
+        """Settings whose namespace is the node's workspace namespace, and that namespace resource."""
+        holder = node.source.bundle
+        bundle = self.result.bundles.get(holder) if holder else None
+        if bundle is None:
+            return self.settings, []
+        workspace = next(
+            (entry.workspace for entry in bundle.model.bundle.resources if entry.id == node.source.bundle_id),
+            None,
+        )
+        namespace = bundle.namespace_for(workspace)
+        if namespace is None or workspace is None:
+            return self.settings, []
+        return dataclasses.replace(self.settings, namespace=bundle.namespace_names[workspace]), [namespace]
+
+    def _products_by_member(self) -> dict[NodeKey, str]:
+        out: dict[NodeKey, str] = {}
+        for node in self.graph.of_kind("product"):
+            assert isinstance(node.manifest, DataProduct)
+            bundle = node.manifest.bundle_name
+            pending = [bundle] if bundle else []
+            while pending:
+                current = pending.pop()
+                for member in self.graph.bundle_members(current):
+                    out.setdefault(member, node.name)
+                    if member[0] == "bundle":
+                        pending.append(member[1])
+        return out
+
+    # -- kinds -------------------------------------------------------------------------------
+    def _bundle(self, node: Node) -> Bundle:
+        existing = self.result.bundles.get(node.name)
+        if existing is not None:
+            return existing
+        holder = node.source.bundle
+        if holder is not None and holder not in self.result.bundles:
+            outer = self.graph.get("bundle", holder)
+            if outer is not None:
+                self._bundle(outer)
+        assert isinstance(node.manifest, BundleModel)
+        members = self.graph.bundle_members(node.name)
+        has_workloads = any(kind in WORKLOAD_KINDS for kind, _ in members)
+        component = Bundle(
+            node.name,
+            BundleArgs(node.manifest, self.settings, has_workloads=has_workloads),
+            self._options(node),
+        )
+        self.result.bundles[node.name] = component
+        self.components[node.key] = component
+        return component
+
+    def _secret(self, node: Node, manifest: InstanceSecret) -> None:
+        component = InstanceSecretComponent(
+            node.name,
+            InstanceSecretArgs(manifest, self.settings, product=self.product_of.get(node.key)),
+            self._options(node),
+        )
+        self.result.secrets[node.name] = component
+        self.components[node.key] = component
+
+    def _depot(self, node: Node, manifest: DepotModel) -> None:
+        arns: dict[Acl, pulumi.Input[str]] = {}
+        for secret in self.graph.depot_secrets(node.name):
+            component = self.result.secrets.get(secret.name)
+            if component is not None:
+                arns.setdefault(secret.acl, component.arn)
+        depot = Depot(
+            node.name,
+            DepotArgs(
+                manifest,
+                self.settings,
+                collections=sorted(self.collections.get(node.name, ())),
+                secret_arns=arns,
+            ),
+            self._options(node),
+        )
+        self.result.depots[node.name] = depot
+        self.components[node.key] = depot
+
+    def _module(self, kind: str) -> ModuleType | None:
+        if kind not in self._modules:
+            qualified = f"{__package__}.{kind}"
+            try:
+                self._modules[kind] = importlib.import_module(qualified)
+            except ModuleNotFoundError as exc:
+                if exc.name != qualified:
+                    raise
+                self._modules[kind] = None
+        return self._modules[kind]
+
+    def _skip(self, node: Node, module: str) -> None:
+        note = f"{node.kind} {node.name!r} not built: the component module {module} is not available"
+        self.result.skipped.append(note)
+        pulumi.log.warn(note)
+
+    def _secrets_of(self, depot: str) -> list[InstanceSecret]:
+        return self.graph.depot_secrets(depot)
+
+    def _cluster(self, node: Node, manifest: Cluster) -> None:
+        module = self._module("trino")
+        if module is None:
+            self._skip(node, "dataproduct_iac.components.trino")
+            return
+        depots: dict[str, DepotModel] = {}
+        depot_secrets: dict[str, list[InstanceSecret]] = {}
+        extra: list[pulumi.Resource] = []
+        for entry in manifest.minerva.depots:
+            name = entry.parsed.depot
+            depot_node = self.graph.get("depot", name)
+            if depot_node is None:
+                continue
+            assert isinstance(depot_node.manifest, DepotModel)
+            depots[name] = depot_node.manifest
+            secrets = depot_secrets.setdefault(name, list(self._secrets_of(name)))
+            for ref in entry.secrets:
+                secret_node = self.graph.get("instance-secret", ref.name)
+                if (
+                    secret_node is not None
+                    and isinstance(secret_node.manifest, InstanceSecret)
+                    and all(s.name != ref.name for s in secrets)
+                ):
+                    secrets.append(secret_node.manifest)
+            extra.append(self.result.depots[name])
+        for secrets in depot_secrets.values():
+            extra.extend(self.result.secrets[s.name] for s in secrets if s.name in self.result.secrets)
+        settings, namespace = self._workspace(node)
+        args = module.TrinoClusterArgs(
+            cluster=manifest, depots=depots, depot_secrets=depot_secrets, settings=settings
+        )
+        component = module.TrinoCluster(node.name, args, self._options(node, [*namespace, *extra]))
+        self.result.clusters[node.name] = component
+        self.components[node.key] = component
+
+    def _workflow(self, node: Node, manifest: Workflow) -> None:
+        module = self._module("scanner")
+        if module is None:
+            self._skip(node, "dataproduct_iac.components.scanner")
+            return
+        targets = sorted({job.spec.stack_spec.depot_address.depot for job in manifest.scanner_jobs})
+        settings, namespace = self._workspace(node)
+        for depot_name in targets:
+            depot_node = self.graph.get("depot", depot_name)
+            if depot_node is None:
+                continue
+            assert isinstance(depot_node.manifest, DepotModel)
+            secrets = self._secrets_of(depot_name)
+            read = next((s for s in secrets if s.acl == Acl.READ), None)
+            extra: list[pulumi.Resource] = [*namespace, self.result.depots[depot_name]]
+            if read is not None and read.name in self.result.secrets:
+                extra.append(self.result.secrets[read.name])
+            name = node.name if len(targets) == 1 else f"{node.name}-{depot_name}"
+            args = module.ScannerJobArgs(
+                workflow=manifest, depot=depot_node.manifest, read_secret=read, settings=settings
+            )
+            component = module.ScannerJob(name, args, self._options(node, extra))
+            self.result.scanners[name] = component
+            self.components.setdefault(node.key, component)
+
+    def _product(self, node: Node, manifest: DataProduct) -> None:
+        bundle = self.result.bundles.get(manifest.bundle_name) if manifest.bundle_name else None
+        component = DataProductComponent(
+            node.name,
+            DataProductArgs(
+                manifest,
+                self.settings,
+                depots=self.result.depots,
+                bundle=bundle,
+                stack_references=self.stack_references,
+            ),
+            self._options(node),
+        )
+        self.result.products[node.name] = component
+        self.components[node.key] = component

@@ -1,0 +1,61 @@
+"""``Bundle``: the parent of a bundle's resources; its workspaces become Kubernetes namespaces.
+
+The members themselves are created by :func:`dataproduct_iac.components.build` (or by the caller)
+with ``parent=bundle`` and ``depends_on`` between members as the bundle's ``dependencies`` say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..manifests import Bundle as BundleModel
+from ..settings import StackSettings
+
+TYPE = "dataproduct:index:Bundle"
+
+
+@dataclass
+class BundleArgs:
+    bundle: BundleModel
+    settings: StackSettings
+    has_workloads: bool = False
+    """True when the bundle holds Kubernetes workloads (a cluster or a workflow): then its
+    workspaces become namespaces."""
+
+
+class Bundle(pulumi.ComponentResource):
+    """A bundle. Attributes: ``namespaces`` (workspace name → ``kubernetes.core.v1.Namespace``) and
+    ``namespace_names`` (workspace name → physical namespace name)."""
+
+    def __init__(self, name: str, args: BundleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        model, settings = args.bundle, args.settings
+        self.model = model
+        self.namespaces: dict[str, k8s.core.v1.Namespace] = {}
+        self.namespace_names: dict[str, str] = {}
+        if args.has_workloads:
+            for workspace in model.bundle.workspaces:
+                physical = settings.physical_name(workspace.name, max_length=63)
+                labels = {
+                    **workspace.labels,
+                    "app.kubernetes.io/managed-by": "dataproduct-iac",
+                    "dataproduct.io/bundle": model.name,
+                    "dataproduct.io/workspace": workspace.name,
+                    "dataproduct.io/environment": settings.environment,
+                }
+                annotations = (
+                    {"dataproduct.io/description": workspace.description} if workspace.description else {}
+                )
+                self.namespace_names[workspace.name] = physical
+                self.namespaces[workspace.name] = k8s.core.v1.Namespace(
+                    f"{name}-{workspace.name}",
+                    metadata={"name": physical, "labels": labels, "annotations": annotations},
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+        self.register_outputs({"name": model.name, "namespaces": dict(sorted(self.namespace_names.items()))})
+
+    def namespace_for(self, workspace: str | None) -> k8s.core.v1.Namespace | None:
+        return self.namespaces.get(workspace) if workspace else None

@@ -1,0 +1,161 @@
+"""``DataProduct``: validates a product against the program's depots and bundle, and publishes its
+resolved descriptor (inputs and outputs with physical locations, ports, owner, collaborators, tags)
+as a component output and, when ``settings.registry_bucket`` is set, as a JSON object in that bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ..manifests import Acl, DatasetAddress
+from ..manifests import DataProduct as DataProductModel
+from ..manifests.product import DatasetReference
+from ..settings import StackSettings
+from .bundle import Bundle
+from .depot import Depot
+
+TYPE = "dataproduct:index:DataProduct"
+
+
+class DataProductError(ValueError):
+    """A data product does not fit the program: an unknown depot, a read-only output, a missing bundle."""
+
+
+@dataclass
+class DataProductArgs:
+    product: DataProductModel
+    settings: StackSettings
+    depots: Mapping[str, Depot] = field(default_factory=dict)
+    """Depot components of this program, by depot name."""
+    bundle: Bundle | None = None
+    stack_references: Mapping[str, pulumi.StackReference] = field(default_factory=dict)
+    """Depots provided by another stack (depot name → that stack), for cross-stack inputs and outputs;
+    the other stack must export ``depots`` as this program does."""
+
+
+def registry_key(settings: StackSettings, product: str) -> str:
+    """Where a product's descriptor lives in the registry bucket."""
+    return f"data-products/{settings.project}/{settings.stack}/{product}.json"
+
+
+class DataProduct(pulumi.ComponentResource):
+    """A data product. Attributes: ``descriptor`` (``Output[dict]``), ``descriptor_json``,
+    ``registry_object`` (``aws.s3.BucketObjectv2`` or ``None``)."""
+
+    descriptor: pulumi.Output[dict[str, Any]]
+    descriptor_json: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DataProductArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        model, settings = args.product, args.settings
+        self.model = model
+        problems = _check(args)
+        if problems:
+            raise DataProductError(f"data product {model.name!r}: " + "; ".join(problems))
+        used = sorted({ref.address.depot for ref in _dataset_refs(model) if ref.address.depot in args.depots})
+        document: dict[str, Any] = {
+            "name": model.name,
+            "version": model.version,
+            "title": model.data.meta.title,
+            "description": model.description,
+            "purpose": model.purpose,
+            "owner": model.owner,
+            "tags": list(model.tags),
+            "collaborators": model.collaborator_names,
+            "environment": settings.environment,
+            "stack": f"{settings.project}/{settings.stack}",
+            "bundle": model.bundle_name,
+            "inputs": [_dataset(ref, args) for ref in model.inputs],
+            "outputs": [_dataset(ref, args) for ref in model.outputs],
+            "ports": {kind: [] for kind, _ in model.ports.all()},
+        }
+        for kind, port in model.ports.all():
+            document["ports"][kind].append({"ref": port.ref, "refType": port.ref_type})
+        self.descriptor = pulumi.Output.from_input(document)
+        self.descriptor_json = pulumi.Output.json_dumps(self.descriptor, indent=2, sort_keys=True)
+        self.registry_object: aws.s3.BucketObjectv2 | None = None
+        if settings.registry_bucket:
+            depends: list[pulumi.Resource] = [args.depots[d] for d in used]
+            if args.bundle is not None:
+                depends.append(args.bundle)
+            self.registry_object = aws.s3.BucketObjectv2(
+                f"{name}-descriptor",
+                bucket=settings.registry_bucket,
+                key=registry_key(settings, model.name),
+                content=self.descriptor_json,
+                content_type="application/json",
+                tags={**settings.tags, "dataproduct:product": model.name},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+            )
+        self.register_outputs({"descriptor": self.descriptor})
+
+
+def _dataset_refs(model: DataProductModel) -> list[DatasetReference]:
+    return [ref for ref in [*model.inputs, *model.outputs] if ref.ref_type != "external"]
+
+
+def _check(args: DataProductArgs) -> list[str]:
+    model = args.product
+    problems: list[str] = []
+    for direction, refs in (("input", model.inputs), ("output", model.outputs)):
+        for ref in refs:
+            if ref.ref_type == "external":
+                continue
+            depot_name = ref.address.depot
+            if depot_name in args.stack_references:
+                continue
+            depot = args.depots.get(depot_name)
+            if depot is None:
+                problems.append(
+                    f"{direction} {ref.ref} names depot {depot_name!r}, which is neither in this program "
+                    "nor provided by a stack reference"
+                )
+            elif direction == "output" and Acl.READ_WRITE not in depot.acls:
+                problems.append(
+                    f"output {ref.ref} goes to depot {depot_name!r}, which has no read-write (acl rw) secret"
+                )
+    wanted = model.bundle_name
+    if wanted and (args.bundle is None or args.bundle.model.name != wanted):
+        given = f"bundle {args.bundle.model.name!r}" if args.bundle is not None else "no bundle"
+        problems.append(f"it is built by bundle {wanted!r}, but {given} was given")
+    return problems
+
+
+def _dataset(ref: DatasetReference, args: DataProductArgs) -> dict[str, Any]:
+    if ref.ref_type == "external":
+        return {"ref": ref.ref, "refType": ref.ref_type}
+    address: DatasetAddress = ref.address
+    out: dict[str, Any] = {
+        "ref": ref.ref,
+        "refType": ref.ref_type,
+        "address": address.uri,
+        "depot": address.depot,
+        "collection": address.collection,
+        "dataset": address.dataset,
+    }
+    depot = args.depots.get(address.depot)
+    if depot is not None:
+        out["depotType"] = depot.depot_type
+        if depot.location is not None:
+            parts = [p for p in (address.collection, address.dataset) if p]
+            out["location"] = "/".join([depot.location, *parts])
+        database = depot.glue_databases.get(address.collection or "")
+        if database is not None:
+            out["glueDatabase"] = database.name
+        elif depot.connection.database:
+            out["database"] = depot.connection.database
+    else:
+        reference = args.stack_references[address.depot]
+        out["stack"] = reference.name
+        depot_name = address.depot
+
+        def location(depots: Any) -> Any:
+            return (depots or {}).get(depot_name, {}).get("location")
+
+        out["location"] = reference.get_output("depots").apply(location)
+    return out
