@@ -1,0 +1,558 @@
+"""Live drift checks: the manifests' desired state against AWS (and Trino), without Pulumi state.
+
+:func:`desired_state` derives what should exist from a resolved manifest graph and the stack
+settings (physical names come from :class:`~dataproduct_iac.settings.StackSettings`, the same
+functions the components use). :func:`run_checks` checks it concurrently with a bounded thread
+pool. Every check yields a :class:`Finding`; a check that cannot be completed (API error,
+access denied, missing module) is ``unknown``, never ``in_sync``. Secret values are compared as
+salted SHA-256 digests and never printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets as _random
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
+from ..manifests.depot import S3Connection
+from ..settings import StackSettings
+
+Status = Literal["in_sync", "drifted", "unknown"]
+Severity = Literal["high", "medium", "low", "info"]
+SEVERITIES: tuple[Severity, ...] = ("high", "medium", "low", "info")
+DEFAULT_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    resource: str
+    check: str
+    expected: str
+    actual: str
+    status: Status
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+# -- desired state -----------------------------------------------------------------------------
+@dataclass
+class SecretTarget:
+    name: str
+    physical: str
+    digests: dict[str, str]
+    """key → salted digest of the declared value (``files`` keys: digest of the file, if readable)."""
+    unreadable: list[str]
+    """Keys whose desired value is not available here (a ``files`` entry that cannot be read)."""
+    tags: dict[str, str]
+    salt: bytes = field(repr=False, default=b"")
+    """The salt of :attr:`digests` (random per run; digests never leave the process)."""
+
+
+@dataclass
+class BucketTarget:
+    depot: str
+    physical: str
+    kms_key_id: str | None
+
+
+@dataclass
+class ExternalBucketTarget:
+    depot: str
+    bucket: str
+
+
+@dataclass
+class TableTarget:
+    product: str
+    uri: str
+    database: str
+    table: str
+
+
+@dataclass
+class DatabaseTarget:
+    product: str
+    uri: str
+    database: str
+
+
+@dataclass
+class ClusterTarget:
+    name: str
+    cluster: Cluster
+
+
+@dataclass
+class Desired:
+    secrets: list[SecretTarget] = field(default_factory=list)
+    buckets: list[BucketTarget] = field(default_factory=list)
+    external_buckets: list[ExternalBucketTarget] = field(default_factory=list)
+    tables: list[TableTarget] = field(default_factory=list)
+    databases: list[DatabaseTarget] = field(default_factory=list)
+    clusters: list[ClusterTarget] = field(default_factory=list)
+    salt: bytes = field(default_factory=lambda: _random.token_bytes(16), repr=False)
+
+
+def digest(salt: bytes, value: str) -> str:
+    return hashlib.sha256(salt + value.encode("utf-8")).hexdigest()
+
+
+def expected_secret_tags(secret: InstanceSecret, settings: StackSettings) -> dict[str, str]:
+    """The tags the ``InstanceSecret`` component always sets (the product tag is optional)."""
+    tags = {
+        **settings.tags,
+        "dataproduct:name": secret.name,
+        "dataproduct:acl": secret.acl.value,
+        "dataproduct:environment": settings.environment,
+    }
+    if secret.layer:
+        tags["dataproduct:layer"] = secret.layer
+    return tags
+
+
+def desired_state(graph: Any, settings: StackSettings) -> Desired:
+    """What the manifests say should exist in this stack's account (physical names included)."""
+    desired = Desired()
+    for node in graph.of_kind("instance-secret"):
+        secret: InstanceSecret = node.manifest
+        spec = secret.instance_secret
+        digests = {key: digest(desired.salt, value.get_secret_value()) for key, value in spec.data.items()}
+        unreadable: list[str] = []
+        base = Path(node.source.file).parent
+        for key, path in spec.files.items():
+            file = Path(path) if Path(path).is_absolute() else base / path
+            try:
+                digests[key] = digest(desired.salt, file.read_text(encoding="utf-8"))
+            except OSError:
+                unreadable.append(key)
+        desired.secrets.append(
+            SecretTarget(
+                name=secret.name,
+                physical=settings.secret_name(secret.name),
+                digests=digests,
+                unreadable=sorted(unreadable),
+                tags=expected_secret_tags(secret, settings),
+                salt=desired.salt,
+            )
+        )
+    s3_depots: dict[str, Depot] = {}
+    for node in graph.of_kind("depot"):
+        depot: Depot = node.manifest
+        connection = depot.connection
+        if not isinstance(connection, S3Connection):
+            continue
+        s3_depots[depot.name] = depot
+        if depot.depot.external:
+            desired.external_buckets.append(ExternalBucketTarget(depot.name, connection.bucket))
+        else:
+            desired.buckets.append(
+                BucketTarget(depot.name, settings.bucket_name(connection.bucket), settings.kms_key_id)
+            )
+    seen_tables: set[tuple[str, str]] = set()
+    seen_databases: set[str] = set()
+    for node in graph.of_kind("product"):
+        product: DataProduct = node.manifest
+        for direction, refs in (("input", product.inputs), ("output", product.outputs)):
+            for ref in refs:
+                if ref.ref_type == "external":
+                    continue
+                address = ref.address
+                if address.depot not in s3_depots or not address.collection:
+                    continue
+                database = settings.glue_database_name(address.depot, address.collection)
+                if direction == "input" and address.dataset:
+                    table = (database, address.dataset.lower())
+                    if table not in seen_tables:
+                        seen_tables.add(table)
+                        desired.tables.append(TableTarget(product.name, address.uri, *table))
+                elif direction == "output" and database not in seen_databases:
+                    seen_databases.add(database)
+                    desired.databases.append(DatabaseTarget(product.name, address.uri, database))
+    for node in graph.of_kind("cluster"):
+        desired.clusters.append(ClusterTarget(node.name, node.manifest))
+    return desired
+
+
+# -- AWS ---------------------------------------------------------------------------------------
+@dataclass
+class AwsClients:
+    s3: Any
+    secretsmanager: Any
+    glue: Any
+
+    @classmethod
+    def create(cls, region: str | None = None) -> AwsClients:
+        """Clients with standard retries; boto3 honours ``AWS_ENDPOINT_URL`` (moto, LocalStack)."""
+        import boto3
+        from botocore.config import Config
+
+        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
+        session = boto3.session.Session(region_name=region)
+        return cls(
+            s3=session.client("s3", config=config),
+            secretsmanager=session.client("secretsmanager", config=config),
+            glue=session.client("glue", config=config),
+        )
+
+
+class _ApiError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _call(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """Call an AWS API; any failure becomes :class:`_ApiError` with a value-free code."""
+    try:
+        return fn(**kwargs)
+    except Exception as exc:  # botocore raises many classes; all of them mean "not known"
+        response = getattr(exc, "response", None)
+        if isinstance(response, dict):
+            code = str(response.get("Error", {}).get("Code") or type(exc).__name__)
+        else:
+            code = type(exc).__name__
+        raise _ApiError(code) from None
+
+
+_NOT_FOUND = {
+    "404",
+    "NoSuchBucket",
+    "ResourceNotFoundException",
+    "EntityNotFoundException",
+    "NoSuchPublicAccessBlockConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchBucketPolicy",
+}
+
+
+class _Checker:
+    """Collects the findings of one resource's checks."""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        self.findings: list[Finding] = []
+
+    def add(self, severity: Severity, check: str, expected: str, actual: str, ok: bool) -> None:
+        status: Status = "in_sync" if ok else "drifted"
+        self.findings.append(Finding(severity, self.resource, check, expected, actual, status))
+
+    def unknown(self, severity: Severity, check: str, expected: str, why: str) -> None:
+        self.findings.append(Finding(severity, self.resource, check, expected, f"unknown: {why}", "unknown"))
+
+
+def check_secret(target: SecretTarget, aws: AwsClients) -> list[Finding]:
+    out = _Checker(f"secret {target.name} ({target.physical})")
+    declared = sorted(target.digests) + target.unreadable
+    try:
+        value = _call(aws.secretsmanager.get_secret_value, SecretId=target.physical)
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add("high", "exists", "secret exists", "missing", False)
+        else:
+            out.unknown("high", "exists", "secret exists", exc.code)
+        return out.findings
+    out.add("high", "exists", "secret exists", "exists", True)
+    try:
+        stored = json.loads(value.get("SecretString") or "")
+    except ValueError:
+        stored = None
+    if not isinstance(stored, dict):
+        out.add(
+            "high",
+            "keys",
+            f"a JSON object with keys {', '.join(sorted(declared))}",
+            "not a JSON object",
+            False,
+        )
+    else:
+        actual_keys = sorted(stored)
+        missing = sorted(set(declared) - set(stored))
+        extra = sorted(set(stored) - set(declared))
+        detail = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unexpected {', '.join(extra)}" if extra else "",
+            )
+            if part
+        )
+        out.add("high", "keys", ", ".join(sorted(declared)), detail or ", ".join(actual_keys), not detail)
+        differing = sorted(
+            key
+            for key, expected in target.digests.items()
+            if key in stored and digest(target.salt, _as_text(stored[key])) != expected
+        )
+        compared = sorted(key for key in target.digests if key in stored)
+        if compared:
+            out.add(
+                "high",
+                "values",
+                f"declared values for {len(compared)} keys (compared as salted digests)",
+                f"different value for {', '.join(differing)}" if differing else "all equal",
+                not differing,
+            )
+        if target.unreadable:
+            out.unknown(
+                "low",
+                "values",
+                f"values of {', '.join(target.unreadable)}",
+                "the declared file is not readable here",
+            )
+    if target.tags:
+        try:
+            described = _call(aws.secretsmanager.describe_secret, SecretId=target.physical)
+        except _ApiError as exc:
+            out.unknown("low", "tags", _fmt_tags(target.tags), exc.code)
+        else:
+            actual_tags = {t["Key"]: t.get("Value", "") for t in described.get("Tags") or []}
+            wrong = {k: v for k, v in target.tags.items() if actual_tags.get(k) != v}
+            out.add(
+                "low",
+                "tags",
+                _fmt_tags(target.tags),
+                _fmt_tags({k: actual_tags.get(k, "<absent>") for k in wrong}) if wrong else "present",
+                not wrong,
+            )
+    return out.findings
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _fmt_tags(tags: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))
+
+
+def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
+    out = _Checker(f"bucket {target.physical} (depot {target.depot})")
+    name = target.physical
+    try:
+        _call(aws.s3.head_bucket, Bucket=name)
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add("high", "exists", "bucket exists", "missing", False)
+        else:
+            out.unknown("high", "exists", "bucket exists", exc.code)
+        return out.findings
+    out.add("high", "exists", "bucket exists", "exists", True)
+
+    try:
+        status = _call(aws.s3.get_bucket_versioning, Bucket=name).get("Status") or "never enabled"
+        out.add("high", "versioning", "Enabled", status, status == "Enabled")
+    except _ApiError as exc:
+        out.unknown("high", "versioning", "Enabled", exc.code)
+
+    expected_sse = f"aws:kms with key {target.kms_key_id}" if target.kms_key_id else "AES256 or aws:kms"
+    try:
+        config = _call(aws.s3.get_bucket_encryption, Bucket=name)
+        rules = config.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+        defaults = [r.get("ApplyServerSideEncryptionByDefault", {}) for r in rules]
+        algorithms = [d.get("SSEAlgorithm", "") for d in defaults]
+        if target.kms_key_id:
+            ok = any(
+                d.get("SSEAlgorithm", "").startswith("aws:kms")
+                and target.kms_key_id in str(d.get("KMSMasterKeyID", ""))
+                for d in defaults
+            )
+        else:
+            ok = any(a in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms)
+        out.add("high", "encryption", expected_sse, ", ".join(algorithms) or "no default encryption", ok)
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add("high", "encryption", expected_sse, "no default encryption", False)
+        else:
+            out.unknown("high", "encryption", expected_sse, exc.code)
+
+    flags = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    try:
+        block = _call(aws.s3.get_public_access_block, Bucket=name).get("PublicAccessBlockConfiguration", {})
+        off = [f for f in flags if block.get(f) is not True]
+        out.add(
+            "high",
+            "public-access-block",
+            "all four true",
+            f"false: {', '.join(off)}" if off else "all four true",
+            not off,
+        )
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add("high", "public-access-block", "all four true", "no public access block", False)
+        else:
+            out.unknown("high", "public-access-block", "all four true", exc.code)
+
+    expected_policy = "Deny s3:* to * when aws:SecureTransport is false"
+    try:
+        policy = json.loads(_call(aws.s3.get_bucket_policy, Bucket=name).get("Policy") or "{}")
+        ok = _denies_insecure_transport(policy)
+        out.add("medium", "tls-only-policy", expected_policy, "in force" if ok else "no such statement", ok)
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add("medium", "tls-only-policy", expected_policy, "no bucket policy", False)
+        else:
+            out.unknown("medium", "tls-only-policy", expected_policy, exc.code)
+    except ValueError:
+        out.add("medium", "tls-only-policy", expected_policy, "unparseable bucket policy", False)
+    return out.findings
+
+
+def _listify(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _denies_insecure_transport(policy: dict[str, Any]) -> bool:
+    for statement in _listify(policy.get("Statement", [])):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+            continue
+        principal = statement.get("Principal")
+        if principal != "*" and not (isinstance(principal, dict) and "*" in _listify(principal.get("AWS"))):
+            continue
+        if not any(a in ("s3:*", "*") for a in _listify(statement.get("Action", []))):
+            continue
+        condition = statement.get("Condition", {})
+        for operator in ("Bool", "BoolIfExists"):
+            values = _listify(condition.get(operator, {}).get("aws:SecureTransport", []))
+            if any(str(v).lower() == "false" for v in values):
+                return True
+    return False
+
+
+def check_external_bucket(target: ExternalBucketTarget, aws: AwsClients) -> list[Finding]:
+    out = _Checker(f"external bucket {target.bucket} (depot {target.depot})")
+    try:
+        _call(aws.s3.head_bucket, Bucket=target.bucket)
+        out.add("medium", "reachable", "reachable", "reachable", True)
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add("medium", "reachable", "reachable", "does not exist", False)
+        else:
+            out.unknown("medium", "reachable", "reachable", exc.code)
+    return out.findings
+
+
+def check_table(target: TableTarget, aws: AwsClients) -> list[Finding]:
+    out = _Checker(f"glue table {target.database}.{target.table} ({target.uri}, input of {target.product})")
+    try:
+        _call(aws.glue.get_table, DatabaseName=target.database, Name=target.table)
+        out.add("medium", "exists", "table exists (after a scan)", "exists", True)
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add(
+                "medium", "exists", "table exists (after a scan)", "missing: run 'dataproduct scan'", False
+            )
+        else:
+            out.unknown("medium", "exists", "table exists (after a scan)", exc.code)
+    return out.findings
+
+
+def check_database(target: DatabaseTarget, aws: AwsClients) -> list[Finding]:
+    out = _Checker(f"glue database {target.database} ({target.uri}, output of {target.product})")
+    try:
+        _call(aws.glue.get_database, Name=target.database)
+        out.add("medium", "exists", "database exists", "exists", True)
+    except _ApiError as exc:
+        if exc.code in _NOT_FOUND:
+            out.add("medium", "exists", "database exists", "missing", False)
+        else:
+            out.unknown("medium", "exists", "database exists", exc.code)
+    return out.findings
+
+
+# -- Trino -------------------------------------------------------------------------------------
+def check_cluster(target: ClusterTarget, settings: StackSettings, trino_url: str) -> list[Finding]:
+    """Active workers and catalogs via ``dataproduct_iac.trino.health.check_health``."""
+    resource = f"trino cluster {target.name} ({trino_url})"
+    try:
+        from ..trino import health  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return [
+            Finding(
+                "info",
+                resource,
+                "health",
+                "healthy",
+                "unknown: dataproduct_iac.trino.health is not available",
+                "unknown",
+            )
+        ]
+    try:
+        result = health.check_health(target.cluster, url=trino_url, settings=settings)
+    except Exception as exc:  # an unreachable server or an unexpected answer: not known
+        return [Finding("high", resource, "health", "healthy", f"unknown: {type(exc).__name__}", "unknown")]
+    return list(_trino_findings(resource, result))
+
+
+def _trino_findings(resource: str, result: Any) -> Iterable[Finding]:
+    checks = getattr(result, "checks", None)
+    if checks is None and isinstance(result, dict):
+        checks = result.get("checks")
+    for check in checks or []:
+        get = check.get if isinstance(check, dict) else lambda k, c=check: getattr(c, k, None)
+        ok = get("ok")
+        status: Status = "unknown" if ok is None else ("in_sync" if ok else "drifted")
+        yield Finding(
+            get("severity") or "high",
+            resource,
+            str(get("name") or get("check") or "health"),
+            str(get("expected")),
+            str(get("actual")),
+            status,
+        )
+
+
+# -- runner ------------------------------------------------------------------------------------
+def run_checks(
+    desired: Desired,
+    aws: AwsClients,
+    *,
+    settings: StackSettings,
+    trino_url: str | None = None,
+    max_workers: int = DEFAULT_WORKERS,
+) -> list[Finding]:
+    """Run every check concurrently (at most ``max_workers`` at a time); deterministic order."""
+    tasks: list[tuple[str, Callable[[], list[Finding]]]] = []
+    tasks += [(f"secret {t.name}", partial(check_secret, t, aws)) for t in desired.secrets]
+    tasks += [(f"bucket {t.physical}", partial(check_bucket, t, aws)) for t in desired.buckets]
+    tasks += [
+        (f"bucket {t.bucket}", partial(check_external_bucket, t, aws)) for t in desired.external_buckets
+    ]
+    tasks += [(f"glue table {t.database}.{t.table}", partial(check_table, t, aws)) for t in desired.tables]
+    tasks += [(f"glue database {t.database}", partial(check_database, t, aws)) for t in desired.databases]
+    if trino_url:
+        tasks += [
+            (f"trino cluster {t.name}", partial(check_cluster, t, settings, trino_url))
+            for t in desired.clusters
+        ]
+    if not tasks:
+        return []
+    findings: list[Finding] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(tasks)))) as pool:
+        futures = [(label, pool.submit(fn)) for label, fn in tasks]
+        for label, future in futures:
+            try:
+                findings.extend(future.result())
+            except Exception as exc:  # a bug or an unexpected response: never "in sync"
+                why = f"unknown: {type(exc).__name__}"
+                findings.append(Finding("high", label, "check", "completed", why, "unknown"))
+    return findings
+
+
+def exit_code(findings: Iterable[Finding]) -> int:
+    """2 when anything drifted, 1 when a check could not be completed, 0 when all is in sync."""
+    statuses = {f.status for f in findings}
+    if "drifted" in statuses:
+        return 2
+    if "unknown" in statuses:
+        return 1
+    return 0
