@@ -69,6 +69,8 @@ class Edge:
     source: NodeKey
     target: NodeKey
     reason: str
+    site: Diagnostic | None = field(default=None, compare=False, hash=False, repr=False)
+    """Where the reference is written (file, line, field), for error messages."""
 
 
 @dataclass
@@ -204,7 +206,7 @@ class _Resolver:
         if target == node.key:
             self.errors.append(node.source.diagnostic(path, f"{node_label(node.key)} references itself"))
             return False
-        self.graph.edges.append(Edge(node.key, target, reason))
+        self.graph.edges.append(Edge(node.key, target, reason, node.source.diagnostic(path, reason)))
         return True
 
     def _depot(self, node: Node, depot: Depot) -> None:
@@ -260,13 +262,15 @@ class _Resolver:
                 by_id[member.source.bundle_id or ""].append(key)
                 self.graph.edges.append(Edge(node.key, key, "member"))
         for index, entry in enumerate(bundle.bundle.resources):
-            for dep in entry.dependencies:
+            for dep_index, dep in enumerate(entry.dependencies):
+                reason = f"bundle dependency {entry.id} → {dep}"
+                site = node.source.diagnostic(
+                    ("bundle", "resources", index, "dependencies", dep_index), reason
+                )
                 for source in by_id.get(entry.id, []):
                     for target in by_id.get(dep, []):
                         if source != target:
-                            self.graph.edges.append(
-                                Edge(source, target, f"bundle dependency {entry.id} → {dep}")
-                            )
+                            self.graph.edges.append(Edge(source, target, reason, site))
             if entry.workspace and bundle.bundle.workspaces:
                 names = [w.name for w in bundle.bundle.workspaces]
                 if entry.workspace not in names and entry.workspace != "public":
@@ -348,13 +352,16 @@ class _Resolver:
                     heapq.heappush(ready, (_sort_key(dependent), dependent))
         if len(order) != len(self.graph.nodes):
             cycle = _find_cycle({k: needs[k] for k in needs if remaining.get(k, 0) > 0})
-            first = self.graph.nodes[cycle[0]]
-            self.errors.append(
-                first.source.diagnostic(
-                    (),
-                    "dependency cycle: " + " → ".join(node_label(k) for k in [*cycle, cycle[0]]),
-                )
-            )
+            message = "dependency cycle: " + " → ".join(node_label(k) for k in [*cycle, cycle[0]])
+            closing = cycle[1] if len(cycle) > 1 else cycle[0]
+            sites = [
+                e.site for e in self.graph.edges if e.source == cycle[0] and e.target == closing and e.site
+            ]
+            if sites:
+                site = min(sites)
+                self.errors.append(Diagnostic(site.file, site.line, site.field, message))
+            else:
+                self.errors.append(self.graph.nodes[cycle[0]].source.diagnostic((), message))
             return
         self.graph.order = order
 

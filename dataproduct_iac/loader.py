@@ -50,7 +50,9 @@ class Loaded:
         return self.document.line_of((*self.prefix, *path))
 
     def diagnostic(self, path: FieldPath, message: str, severity: str = "error") -> Diagnostic:
-        return Diagnostic(self.file, self.line_of(path), format_field_path(path), message, severity)
+        """A finding at ``path`` of this manifest (the field names the full path in the document)."""
+        full = (*self.prefix, *path)
+        return Diagnostic(self.file, self.document.line_of(full), format_field_path(full), message, severity)
 
     @property
     def kind(self) -> str:
@@ -302,7 +304,9 @@ class _Loader:
                 Diagnostic(document.file, document.line_of(path), format_field_path(path), str(exc))
             )
             return None
-        unresolved = {u.path for u in resolution.unresolved} | {m.path for m in resolution.misplaced}
+        unresolved = (
+            {u.path for u in resolution.unresolved} | {m.path for m in resolution.misplaced} | document.broken
+        )
         data, overridden = self.overrides.apply(kind, data)
         if overridden is not None:
             _put(document, prefix, data)

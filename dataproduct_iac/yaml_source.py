@@ -47,6 +47,8 @@ class Document:
     index: int
     data: Any
     lines: dict[FieldPath, int] = field(default_factory=dict)
+    broken: set[FieldPath] = field(default_factory=set)
+    """Paths whose YAML was already reported as wrong (their values are incomplete)."""
 
     def line_of(self, path: FieldPath) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -63,6 +65,7 @@ class _Builder:
         self.loader = loader
         self.lines: dict[FieldPath, int] = {}
         self.problems: list[Diagnostic] = []
+        self.broken: set[FieldPath] = set()
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
@@ -81,6 +84,7 @@ class _Builder:
                             "write a placeholder as '${{x}}' or quote the text",
                         )
                     )
+                    self.broken.add(path)
                     continue
                 if not isinstance(key, str):
                     # Keys are names: keep the text as written (``5439``, ``true``, ``2024-01-01``).
@@ -118,14 +122,16 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Diagnost
             data = builder.build(node, ())
             problems.extend(builder.problems)
             if data is not None:
-                documents.append(Document(file, index, data, builder.lines))
+                documents.append(Document(file, index, data, builder.lines, builder.broken))
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         reason = exc.problem or "invalid YAML"
         if exc.context:
-            reason = f"{exc.context}: {reason}"
+            started = exc.context_mark.line + 1 if exc.context_mark else None
+            where = f" (started on line {started})" if started and started != line else ""
+            reason = f"{exc.context}{where}: {reason}"
         problems.append(Diagnostic(file, line, "<yaml>", f"YAML syntax error: {reason}"))
     except yaml.YAMLError as exc:  # reader errors (bad encoding, control characters)
         problems.append(Diagnostic(file, 0, "<yaml>", f"not readable as YAML: {_first_line(exc)}"))

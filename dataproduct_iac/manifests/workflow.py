@@ -114,7 +114,10 @@ class JobSpec(StrictModel):
         stack = str(data["stack"])
         match = _STACK.match(stack)
         if not match or match["name"] not in SUPPORTED_STACKS:
-            raise ValueError(f"unsupported stack {stack!r}; supported: {', '.join(SUPPORTED_STACKS)}")
+            raise_at(
+                ("stack",),
+                f"unsupported stack {stack!r}; supported: {', '.join(SUPPORTED_STACKS)} (e.g. 'scanner:2.0')",
+            )
         return data
 
     @property
