@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -18,6 +20,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
+
+from .diagnostics import Diagnostic, ManifestError, display_path
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -230,3 +234,233 @@ def run_program(
     finally:
         logger.removeHandler(collector)
     return Plan(project, stack, preview, monitor.registrations, collector.messages, outputs)
+
+
+# -- stack files ---------------------------------------------------------------------------------
+PLACEHOLDER_SECRET = "[plan placeholder: secure value not decrypted]"
+"""What a ``secure:`` stack value becomes in a plan when it cannot be decrypted (no passphrase)."""
+
+
+@dataclass
+class StackFile:
+    """A project's ``Pulumi.yaml`` and one stack's ``Pulumi.<stack>.yaml``, read without the CLI."""
+
+    root: Path
+    project: str
+    stack: str
+    path: Path
+    exists: bool
+    config: dict[str, Any] = field(default_factory=dict)
+    """The ``dataproduct:`` keys, without the namespace, ``secure:`` values decrypted or replaced."""
+    notes: list[str] = field(default_factory=list)
+
+
+def find_project_root(start: Path) -> Path | None:
+    for candidate in [start, *start.parents]:
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    return None
+
+
+def read_stack_file(root: Path, stack: str, environ: Mapping[str, str] | None = None) -> StackFile:
+    """Read ``Pulumi.yaml`` (project name, ``stackConfigDir``) and the stack's config file."""
+    import yaml
+
+    environ = os.environ if environ is None else environ
+    project_doc = _yaml_mapping(root / "Pulumi.yaml", yaml)
+    project = str(project_doc.get("name") or root.name)
+    config_dir = root / str(project_doc.get("stackConfigDir") or ".")
+    path = config_dir / f"Pulumi.{stack}.yaml"
+    result = StackFile(root, project, stack, path, path.is_file())
+    if not result.exists:
+        return result
+    document = _yaml_mapping(path, yaml)
+    raw = document.get("config") or {}
+    if not isinstance(raw, dict):
+        raise ManifestError([Diagnostic(display_path(path), 0, "config", "expected a mapping")])
+    decrypt = _decrypter(document, environ, result.notes)
+    for key, value in raw.items():
+        namespace, _, name = str(key).partition(":")
+        if namespace == "dataproduct" and name:
+            result.config[name] = _unsecure(value, decrypt)
+    return result
+
+
+def _yaml_mapping(path: Path, yaml: Any) -> dict[str, Any]:
+    shown = display_path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ManifestError([Diagnostic(shown, 0, "<file>", f"cannot read: {exc.strerror}")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise ManifestError([Diagnostic(shown, line, "<file>", "not valid YAML")]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ManifestError([Diagnostic(shown, 1, "<file>", "expected a YAML mapping")])
+    return data
+
+
+def _decrypter(
+    document: dict[str, Any], environ: Mapping[str, str], notes: list[str]
+) -> Callable[[str], str]:
+    """Decrypt ``secure:`` values with the passphrase provider, or stand in a marked placeholder."""
+    passphrase = environ.get("PULUMI_CONFIG_PASSPHRASE")
+    passphrase_file = environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+    if passphrase is None and passphrase_file:
+        try:
+            passphrase = Path(passphrase_file).read_text(encoding="utf-8").rstrip("\n")
+        except OSError:
+            passphrase = None
+    salt = document.get("encryptionsalt")
+    reason = ""
+    cipher: Any = None
+    if passphrase is None:
+        reason = "PULUMI_CONFIG_PASSPHRASE is not set"
+    elif not isinstance(salt, str):
+        reason = "the stack file has no 'encryptionsalt' (not a passphrase-encrypted stack)"
+    else:
+        try:
+            from pulumi_crypto import PassphraseCipher
+        except ImportError:
+            reason = "pulumi-crypto is not installed"
+        else:
+            try:
+                cipher = PassphraseCipher(passphrase, salt_state=salt)
+            except Exception:
+                reason = "PULUMI_CONFIG_PASSPHRASE does not decrypt this stack's secrets"
+
+    def decrypt(ciphertext: str) -> str:
+        if cipher is not None:
+            try:
+                return str(cipher.decrypt(ciphertext))
+            except Exception:
+                pass
+        note = f"secure stack values are planned with a placeholder ({reason or 'a value did not decrypt'})"
+        if note not in notes:
+            notes.append(note)
+        return PLACEHOLDER_SECRET
+
+    return decrypt
+
+
+def _unsecure(value: Any, decrypt: Callable[[str], str]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"} and isinstance(value["secure"], str):
+            return decrypt(value["secure"])
+        return {k: _unsecure(v, decrypt) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsecure(v, decrypt) for v in value]
+    return value
+
+
+# -- text rendering ------------------------------------------------------------------------------
+_PHYSICAL: dict[str, tuple[str, ...]] = {
+    "aws:s3/bucket:Bucket": ("bucket",),
+    "aws:s3/bucketObjectv2:BucketObjectv2": ("key",),
+}
+_KEY_PROPS: dict[str, tuple[str, ...]] = {
+    "aws:secretsmanager/secret:Secret": ("recoveryWindowInDays", "kmsKeyId"),
+    "aws:secretsmanager/secretVersion:SecretVersion": ("secretString",),
+    "aws:s3/bucketVersioning:BucketVersioning": ("bucket", "versioningConfiguration.status"),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "bucket",
+        "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm",
+    ),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        "bucket",
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ("bucket", "rule.objectOwnership"),
+    "aws:s3/bucketPolicy:BucketPolicy": ("bucket",),
+    "aws:glue/catalogDatabase:CatalogDatabase": ("locationUri",),
+    "aws:s3/bucketObjectv2:BucketObjectv2": ("bucket", "contentType"),
+}
+
+
+def _dig(inputs: Any, dotted: str) -> Any:
+    current = inputs
+    for part in dotted.split("."):
+        if isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+        else:
+            return None
+    return current
+
+
+def physical_name(reg: Registration) -> str:
+    for key in _PHYSICAL.get(reg.type, ("name", "metadata.name")):
+        value = _dig(reg.inputs, key)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def key_properties(reg: Registration) -> str:
+    parts = []
+    for key in _KEY_PROPS.get(reg.type, ()):
+        value = _dig(reg.inputs, key)
+        if value is not None:
+            shown = json.dumps(value) if not isinstance(value, str) else value
+            parts.append(f"{key.split('.')[-1]}={shown}")
+    if reg.protect:
+        parts.append("[protect]")
+    if reg.retain_on_delete:
+        parts.append("[retainOnDelete]")
+    return " ".join(parts)
+
+
+def render_text(plan: Plan) -> str:
+    """The resource tree (type, logical name, physical name, key properties) and a summary."""
+    children: dict[str | None, list[Registration]] = {}
+    for reg in plan.resources:
+        children.setdefault(reg.parent, []).append(reg)
+    rows: list[tuple[str, str, str, str]] = []
+
+    def visit(parent: str | None, prefix: str) -> None:
+        items = children.get(parent, [])
+        for index, reg in enumerate(items):
+            last = index == len(items) - 1
+            branch = "" if parent is None else ("└─ " if last else "├─ ")
+            rows.append((prefix + branch + reg.type, reg.name, physical_name(reg), key_properties(reg)))
+            deeper = prefix + ("" if parent is None else ("   " if last else "│  "))
+            visit(reg.urn, deeper)
+
+    visit(None, "")
+    known = {r.urn for r in plan.resources}
+    for reg in plan.resources:
+        if reg.parent is not None and reg.parent not in known:
+            rows.append((reg.type, reg.name, physical_name(reg), key_properties(reg)))
+    widths = [
+        max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("TYPE", "NAME", "PHYSICAL NAME"))
+    ]
+    lines = [
+        f"Plan for stack {plan.project}/{plan.stack} "
+        "(offline preview on the Pulumi mock engine; nothing is created)",
+        "",
+        f"{'TYPE':<{widths[0]}}  {'NAME':<{widths[1]}}  {'PHYSICAL NAME':<{widths[2]}}  KEY PROPERTIES",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}".rstrip()
+        )
+    resources = [r for r in plan.resources if r.type != STACK_TYPE]
+    custom = sum(1 for r in resources if r.custom)
+    protected = sum(1 for r in resources if r.protect)
+    by_type: dict[str, int] = {}
+    for reg in resources:
+        by_type[reg.type] = by_type.get(reg.type, 0) + 1
+    lines += [
+        "",
+        f"Resources: + {len(resources)} to create ({len(resources) - custom} components, {custom} cloud or "
+        f"Kubernetes resources; {protected} protected)",
+    ]
+    lines += [f"  {count:>4}  {kind}" for kind, count in sorted(by_type.items())]
+    return "\n".join(lines) + "\n"

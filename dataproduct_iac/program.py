@@ -22,7 +22,7 @@ import difflib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,8 @@ class ProgramInputs:
     overrides: dict[str, Any]
     settings: StackSettings
     root: Path
+    exclude: list[str] = field(default_factory=list)
+    """Files under the manifest paths that are not manifests (values files)."""
 
 
 @dataclass
@@ -139,7 +141,7 @@ def prepare(inputs: ProgramInputs) -> Prepared:
     """Load, override, validate and resolve the manifests (no pulumi); raise ManifestError on problems."""
     if not inputs.manifests:
         raise ManifestError([_problem("manifests", "no manifests configured for this stack")])
-    result = load(inputs.manifests, inputs.sources, overrides=inputs.overrides)
+    result = load(inputs.manifests, inputs.sources, exclude=inputs.exclude, overrides=inputs.overrides)
     return Prepared(resolve(result), inputs.settings)
 
 
