@@ -1,0 +1,543 @@
+"""Pure rendering of Trino clusters: config files, memory rules, catalogs, access rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dataproduct_iac.graph import Graph, resolve
+from dataproduct_iac.loader import load
+from dataproduct_iac.manifests.cluster import Cluster
+from dataproduct_iac.manifests.depot import Depot
+from dataproduct_iac.manifests.instance_secret import InstanceSecret
+from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.settings import StackSettings
+from dataproduct_iac.trino import RenderedCluster, TrinoConfigError, render_cluster
+from dataproduct_iac.trino.access import SHUTDOWN_USER
+from dataproduct_iac.trino.config import DATA_DIR
+from dataproduct_iac.trino.properties import parse_properties, write_properties
+from dataproduct_iac.trino.units import GIB, parse_data_size, parse_duration
+
+SETTINGS = StackSettings(stack="dev", environment="dev", region="us-east-1")
+
+
+Seed = tuple[Cluster, dict[str, Depot], dict[str, list[InstanceSecret]]]
+
+
+def load_seed(example: tuple[Path, ValueSources]) -> Seed:
+    """The seed's advancedminerva cluster with its depots and their secrets, from the example."""
+    manifests, values = example
+    graph: Graph = resolve(load([manifests], values))
+    node = graph.get("cluster", "advancedminerva")
+    assert node is not None and isinstance(node.manifest, Cluster)
+    depots = {k[1]: n.manifest for k, n in graph.nodes.items() if isinstance(n.manifest, Depot)}
+    secrets = {name: graph.depot_secrets(name) for name in depots}
+    return node.manifest, depots, secrets
+
+
+@pytest.fixture
+def seed(traffic_example: tuple[Path, ValueSources]) -> Seed:
+    return load_seed(traffic_example)
+
+
+def small_cluster(**minerva: Any) -> Cluster:
+    body: dict[str, Any] = {"replicas": 1, "resources": {"requests": {"cpu": "1", "memory": "2Gi"}}}
+    body.update(minerva)
+    return Cluster.model_validate(
+        {"name": "small", "version": "v1", "type": "cluster", "cluster": {"minerva": body}}
+    )
+
+
+def depot(name: str, kind: str, block: dict[str, Any], secrets: list[str] | None = None) -> Depot:
+    spec: dict[str, Any] = {"type": kind, "external": True, kind.lower(): block}
+    if secrets:
+        spec["secrets"] = [{"name": s, "allkeys": True} for s in secrets]
+    return Depot.model_validate({"name": name, "version": "v2alpha", "type": "depot", "depot": spec})
+
+
+def secret(name: str, data: dict[str, str], acl: str = "r") -> InstanceSecret:
+    return InstanceSecret.model_validate(
+        {
+            "name": name,
+            "version": "v1",
+            "type": "instance-secret",
+            "instance-secret": {"type": "key-value", "acl": acl, "data": data},
+        }
+    )
+
+
+def props(rendered: RenderedCluster, config_map: str, file: str) -> dict[str, str]:
+    return parse_properties(rendered.config_maps[config_map][file])
+
+
+def secret_values(secrets: dict[str, list[InstanceSecret]]) -> set[str]:
+    return {
+        value.get_secret_value()
+        for group in secrets.values()
+        for s in group
+        for value in s.instance_secret.data.values()
+    }
+
+
+# --- the seed cluster ------------------------------------------------------------------------
+
+
+def test_seed_config_properties(seed: Any) -> None:
+    rendered = render_cluster(*seed, SETTINGS)
+    names = rendered.names
+    coordinator = props(rendered, names.coordinator, "config.properties")
+    worker = props(rendered, names.worker, "config.properties")
+    assert coordinator["coordinator"] == "true"
+    assert coordinator["node-scheduler.include-coordinator"] == "false"
+    assert coordinator["http-server.http.port"] == "8080"
+    assert worker["coordinator"] == "false"
+    assert worker["discovery.uri"] == "http://advancedminerva.dataproduct.svc:8080"
+    assert rendered.coordinator_url == worker["discovery.uri"]
+    # CONF__config__<key> entries land in config.properties, per role.
+    for config in (coordinator, worker):
+        assert config["query.max-memory-per-node"] == "28GB"
+        assert config["query.max-memory"] == "140GB"
+        assert config["query.client.timeout"] == "12m"
+        assert config["query.max-execution-time"] == "25m"
+        assert config["query.max-run-time"] == "30m"
+    assert worker["shutdown.grace-period"] == "2m"
+
+
+def test_seed_node_jvm_log(seed: Any) -> None:
+    rendered = render_cluster(*seed, SETTINGS)
+    for config_map in (rendered.names.coordinator, rendered.names.worker):
+        node = props(rendered, config_map, "node.properties")
+        assert node["node.environment"] == "dev"
+        assert node["node.data-dir"] == DATA_DIR
+        jvm = rendered.config_maps[config_map]["jvm.config"].splitlines()
+        for flag in (
+            "-XX:InitialRAMPercentage=80",
+            "-XX:MaxRAMPercentage=80",
+            "-XX:G1HeapRegionSize=32M",
+            "-XX:+ExplicitGCInvokesConcurrent",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+HeapDumpOnOutOfMemoryError",
+            "-XX:-OmitStackTraceInFastThrow",
+            "-XX:ReservedCodeCacheSize=512M",
+            "-XX:PerMethodRecompilationCutoff=10000",
+            "-XX:PerBytecodeRecompilationCutoff=10000",
+            "-Djdk.attach.allowAttachSelf=true",
+            "-Djdk.nio.maxCachedBufferSize=2000000",
+        ):
+            assert flag in jvm
+        assert not any(line.startswith("-Xmx") for line in jvm)
+        assert props(rendered, config_map, "log.properties") == {"io.trino": "DEBUG"}
+    # 52Gi requested, no limit given: the limit equals the request and the heap is 80% of it.
+    assert rendered.resources.as_kubernetes()["limits"] == {"cpu": "14000m", "memory": "52Gi"}
+    assert rendered.worker.memory.heap_bytes == int(52 * GIB * 0.8)
+    assert rendered.image == "trinodb/trino:480"
+
+
+def test_seed_catalogs(seed: Any) -> None:
+    rendered = render_cluster(*seed, SETTINGS)
+    assert rendered.catalog_names == ["cache", "gateway", "icebase", "lensdb", "metisdb", "redshift"]
+    files = rendered.catalog_files
+    icebase = parse_properties(files["icebase.properties"])
+    assert icebase["connector.name"] == "iceberg"
+    assert icebase["iceberg.catalog.type"] == "glue"
+    assert icebase["hive.metastore.glue.region"] == "us-east-1"
+    assert icebase["fs.native-s3.enabled"] == "true"
+    assert icebase["s3.region"] == "us-east-1"
+    assert icebase["hive.metastore.glue.default-warehouse-dir"] == "s3://icebase-lakehouse-dev/warehouse"
+    assert icebase["iceberg.file-format"] == "PARQUET"  # depot properties from the cluster merged in
+    assert icebase["iceberg.compression-codec"] == "GZIP"
+    assert icebase["s3.aws-access-key"] == "${ENV:TRINO_CATALOG_ICEBASE_AWS_ACCESS_KEY}"
+    assert not any(key.startswith("hive.s3.") for key in icebase)
+    redshift = parse_properties(files["redshift.properties"])
+    assert redshift["connector.name"] == "redshift"
+    assert redshift["connection-url"] == (
+        "jdbc:redshift://marketing.abc123.us-east-1.redshift.amazonaws.com:5439/marketing"
+    )
+    assert redshift["connection-password"] == "${ENV:TRINO_CATALOG_REDSHIFT_PASSWORD}"
+    lensdb = parse_properties(files["lensdb.properties"])
+    assert lensdb["connector.name"] == "postgresql"
+    assert lensdb["connection-url"] == "jdbc:postgresql://lensdb.internal:5432/lens"
+    assert parse_properties(files["cache.properties"]) == {
+        "connector.name": "memory",
+        "memory.max-data-per-node": "128MB",
+    }
+    # The read secret is used, bound by name and key only.
+    binding = rendered.secret_env["TRINO_CATALOG_ICEBASE_AWS_SECRET_KEY"]
+    assert (binding.secret, binding.key) == ("icebase-r", "awssecretaccesskey")
+    assert rendered.catalogs["icebase"].schemas == {"default": "icebase_default_dev"}
+    assert rendered.catalogs["gateway"].schemas == {"public": "public"}
+
+
+def test_every_env_reference_is_bound(seed: Any) -> None:
+    rendered = render_cluster(*seed, SETTINGS)
+    import re
+
+    referenced = {
+        m for text in rendered.catalog_files.values() for m in re.findall(r"\$\{ENV:([A-Z0-9_]+)\}", text)
+    }
+    assert referenced == set(rendered.secret_env)
+
+
+def test_no_secret_value_in_any_config_map(seed: Any) -> None:
+    rendered = render_cluster(*seed, SETTINGS)
+    values = secret_values(seed[2])
+    assert "example-redshift-password" in values  # the check below looks for real values
+    for data in rendered.config_maps.values():
+        for text in data.values():
+            for value in values:
+                assert value not in text
+
+
+def test_property_files_parse(seed: Any) -> None:
+    rendered = render_cluster(*seed, SETTINGS)
+    for data in rendered.config_maps.values():
+        for name, text in data.items():
+            if name.endswith(".properties"):
+                parsed = parse_properties(text)
+                assert parsed, name
+                assert all(k and "\n" not in v for k, v in parsed.items())
+            elif name.endswith(".json"):
+                json.loads(text)
+
+
+# --- memory rules ------------------------------------------------------------------------------
+
+
+def test_seed_38gb_per_node_is_refused_with_numbers_and_fix(seed: Any) -> None:
+    cluster, depots, secrets = seed
+    bad = cluster.model_copy(deep=True)
+    bad.minerva.coordinator_envs["CONF__config__query.max-memory-per-node"] = "38GB"
+    bad.minerva.worker_envs["CONF__config__query.max-memory-per-node"] = "38GB"
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(bad, depots, secrets, SETTINGS)
+    error = caught.value
+    fields = {d.field for d in error.diagnostics}
+    assert fields == {
+        "cluster.minerva.coordinatorEnvs.CONF__config__query.max-memory-per-node",
+        "cluster.minerva.workerEnvs.CONF__config__query.max-memory-per-node",
+    }
+    message = error.diagnostics[0].message
+    assert "38GB" in message
+    assert "41.6 GiB" in message  # heap: 80% of 52Gi
+    assert "12.5 GiB" in message  # default headroom: 30% of the heap
+    assert "at most 29.1GB" in message
+    assert "at least 68Gi" in message
+    assert str(error).startswith("2 errors")
+
+
+def test_explicit_headroom_counts(seed: Any) -> None:
+    cluster = small_cluster(
+        workerEnvs={
+            "CONF__config__query.max-memory-per-node": "1GB",
+            "CONF__config__memory.heap-headroom-per-node": "700MB",
+        }
+    )
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(cluster, {}, {}, SETTINGS)
+    assert "memory.heap-headroom-per-node (0.7 GiB)" in str(caught.value)
+
+
+def test_small_cluster_defaults() -> None:
+    rendered = render_cluster(small_cluster(), {}, {}, SETTINGS)
+    assert rendered.replicas == 1
+    assert rendered.resources.as_kubernetes() == {
+        "requests": {"cpu": "1", "memory": "2Gi"},
+        "limits": {"cpu": "1", "memory": "2Gi"},
+    }
+    heap = rendered.worker.memory.heap_bytes
+    assert heap == int(2 * GIB * 0.8)
+    assert rendered.worker.memory.max_memory_per_node == int(heap * 0.3)
+    assert "query.max-memory-per-node" not in props(rendered, rendered.names.worker, "config.properties")
+    assert rendered.catalogs == {}
+    assert rendered.secret_env == {}
+    # No max run time: the termination grace covers 2 x 2m + a 15 minute default, with a warning.
+    assert rendered.termination_grace_seconds == 2 * 120 + 15 * 60 + 30
+    assert any("query.max-run-time" in w for w in rendered.warnings)
+
+
+def test_too_little_memory_and_limit_below_request() -> None:
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(
+            small_cluster(resources={"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"cpu": "1"}}),
+            {},
+            {},
+            SETTINGS,
+        )
+    text = str(caught.value)
+    assert "at least 2Gi" in text
+    assert "limit 1 is below the request 2" in text
+
+
+def test_jvm_opts_append_and_xmx_drives_the_heap() -> None:
+    cluster = small_cluster(
+        resources={"requests": {"cpu": "1", "memory": "4Gi"}},
+        workerEnvs={"JVM__opts": "-Xmx3g -XX:+UseStringDeduplication"},
+    )
+    rendered = render_cluster(cluster, {}, {}, SETTINGS)
+    jvm = rendered.worker_files["jvm.config"].splitlines()
+    assert jvm[-2:] == ["-Xmx3g", "-XX:+UseStringDeduplication"]
+    assert rendered.worker.memory.heap_bytes == 3 * GIB
+    assert rendered.coordinator.memory.heap_bytes == int(4 * GIB * 0.8)
+    with pytest.raises(TrinoConfigError, match="larger than the pod's memory limit"):
+        render_cluster(small_cluster(workerEnvs={"JVM__opts": "-Xmx3g"}), {}, {}, SETTINGS)
+
+
+def test_query_max_memory_warning() -> None:
+    cluster = small_cluster(replicas=2, coordinatorEnvs={"CONF__config__query.max-memory": "10GB"})
+    rendered = render_cluster(cluster, {}, {}, SETTINGS)
+    assert any("query.max-memory=10GB exceeds" in w and "2 worker(s)" in w for w in rendered.warnings)
+    fine = render_cluster(
+        small_cluster(coordinatorEnvs={"CONF__config__query.max-memory": "400MB"}), {}, {}, SETTINGS
+    )
+    assert not any("query.max-memory=" in w for w in fine.warnings)
+
+
+# --- CONF__ translation ---------------------------------------------------------------------------
+
+
+def test_conf_translation_to_files() -> None:
+    cluster = small_cluster(
+        workerEnvs={
+            "CONF__log__io.trino.plugin.iceberg": "WARN",
+            "CONF__node__node.internal-address-source": "FQDN",
+            "CONF__config__shutdown.grace-period": "30s",
+            "CONF__exchange-manager__exchange-manager.name": "filesystem",
+            "AWS_REGION": "us-east-1",
+        },
+        coordinatorEnvs={"CONF__config__query.max-run-time": "10m"},
+    )
+    rendered = render_cluster(cluster, {}, {}, SETTINGS)
+    worker = rendered.names.worker
+    assert props(rendered, worker, "log.properties")["io.trino.plugin.iceberg"] == "WARN"
+    assert props(rendered, worker, "node.properties")["node.internal-address-source"] == "FQDN"
+    assert props(rendered, worker, "exchange-manager.properties") == {"exchange-manager.name": "filesystem"}
+    assert "exchange-manager.properties" not in rendered.config_maps[rendered.names.coordinator]
+    assert rendered.worker.env == {"AWS_REGION": "us-east-1"}
+    assert "query.max-run-time" not in props(rendered, worker, "config.properties")
+    assert rendered.termination_grace_seconds == 2 * 30 + 15 * 60 + 30
+
+
+@pytest.mark.parametrize(
+    ("key", "fragment"),
+    [
+        ("CONF__jvm__Xmx", "JVM__opts"),
+        ("CONF__catalog__connector.name", "catalogs"),
+        ("CONF__access-control__access-control.name", "selector"),
+        ("CONF__bogus__a.b", "unknown Trino file 'bogus'"),
+        ("CONF__config__discovery.uri", "set by dataproduct-iac"),
+        ("CONF__node__node.environment", "set by dataproduct-iac"),
+        ("CONF__config__shutdown.grace-period", "not a Trino duration"),
+        ("CONF__config__query.max-memory-per-node", "not a Trino data size"),
+    ],
+)
+def test_conf_rejections(key: str, fragment: str) -> None:
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(small_cluster(workerEnvs={key: "12 parsecs"}), {}, {}, SETTINGS)
+    assert fragment in str(caught.value)
+    assert caught.value.diagnostics[0].field == f"cluster.minerva.workerEnvs.{key}"
+
+
+# --- catalogs ------------------------------------------------------------------------------------
+
+
+def test_legacy_hive_s3_keys_are_rejected_with_the_replacement(seed: Any) -> None:
+    cluster, depots, secrets = seed
+    bad = cluster.model_copy(deep=True)
+    bad.minerva.depots[0].properties["hive.s3.path-style-access"] = "true"
+    bad.minerva.catalogs[0].properties["hive.s3.aws-access-key"] = "${ENV:X}"
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(bad, depots, secrets, SETTINGS)
+    text = str(caught.value)
+    assert (
+        "hive.s3.path-style-access is legacy S3 support, removed in Trino 481; use s3.path-style-access"
+        in text
+    )
+    assert "use s3.aws-access-key" in text
+    assert "fs.native-s3.enabled=true" in text
+
+
+def test_literal_credentials_in_properties_are_rejected() -> None:
+    cluster = small_cluster(
+        catalogs=[{"name": "pg", "type": "postgresql", "properties": {"connection-password": "hunter2"}}]
+    )
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(cluster, {}, {}, SETTINGS)
+    assert "looks like a credential" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_s3_hive_with_endpoint_and_jdbc_and_snowflake() -> None:
+    depots = {
+        "lake": depot(
+            "lake",
+            "S3",
+            {
+                "bucket": "raw-data",
+                "format": "parquet",
+                "endpoint": "http://minio:9000",
+                "region": "eu-west-1",
+            },
+            ["lake-r"],
+        ),
+        "shop": depot(
+            "shop",
+            "JDBC",
+            {
+                "subprotocol": "mysql",
+                "host": "db",
+                "port": 3306,
+                "database": "shop",
+                "params": {"useSSL": True},
+            },
+            ["shop-r"],
+        ),
+        "snow": depot(
+            "snow",
+            "SNOWFLAKE",
+            {
+                "warehouse": "wh",
+                "url": "https://acme.snowflakecomputing.com",
+                "database": "sales",
+                "role": "r",
+            },
+            ["snow-r"],
+        ),
+    }
+    secrets = {
+        "lake": [secret("lake-r", {"access-key-id": "AKIA1", "secret-access-key": "s3cr3t-lake"})],
+        "shop": [secret("shop-r", {"username": "u", "password": "s3cr3t-shop"})],
+        "snow": [secret("snow-r", {"user": "u", "password": "s3cr3t-snow"})],
+    }
+    cluster = small_cluster(
+        depots=[
+            {"address": "dataos://lake:raw"},
+            {"address": "dataos://shop:main"},
+            {"address": "dataos://snow:pub"},
+        ]
+    )
+    rendered = render_cluster(cluster, depots, secrets, SETTINGS)
+    lake = rendered.catalogs["lake"].properties
+    assert lake["connector.name"] == "hive"
+    assert lake["hive.metastore"] == "glue"
+    assert lake["s3.endpoint"] == "http://minio:9000"
+    assert lake["s3.path-style-access"] == "true"
+    assert lake["s3.region"] == "eu-west-1"
+    assert lake["hive.metastore.glue.default-warehouse-dir"] == "s3://raw-data"  # external: name as written
+    shop = rendered.catalogs["shop"].properties
+    assert shop["connector.name"] == "mysql"
+    assert shop["connection-url"] == "jdbc:mysql://db:3306?useSSL=true"
+    snow = rendered.catalogs["snow"].properties
+    assert snow["connector.name"] == "snowflake"
+    assert snow["connection-url"] == "jdbc:snowflake://acme.snowflakecomputing.com"
+    assert snow["snowflake.warehouse"] == "wh"
+    assert snow["snowflake.role"] == "r"
+    for data in rendered.config_maps.values():
+        assert not any("s3cr3t" in text for text in data.values())
+
+
+def test_unknown_subprotocol_and_missing_depot_and_name_clash() -> None:
+    depots = {"odd": depot("odd", "JDBC", {"subprotocol": "db2", "host": "h", "port": 1, "database": "d"})}
+    cluster = small_cluster(
+        depots=[{"address": "dataos://odd:x"}, {"address": "dataos://ghost:x"}],
+        catalogs=[{"name": "odd", "type": "memory"}],
+    )
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(cluster, depots, {}, SETTINGS)
+    text = str(caught.value)
+    assert "no Trino connector for JDBC subprotocol 'db2'" in text
+    assert "depot 'ghost' is not among the manifests" in text
+
+
+def test_jdbc_without_credentials_is_an_error() -> None:
+    depots = {"pg": depot("pg", "POSTGRES", {"host": "h", "database": "d"})}
+    with pytest.raises(TrinoConfigError, match="needs an instance secret with a 'username'"):
+        render_cluster(small_cluster(depots=[{"address": "dataos://pg:public"}]), depots, {}, SETTINGS)
+
+
+def test_s3_without_region_is_an_error() -> None:
+    depots = {"lake": depot("lake", "S3", {"bucket": "raw-data"})}
+    with pytest.raises(TrinoConfigError, match="has no region"):
+        render_cluster(
+            small_cluster(depots=[{"address": "dataos://lake:raw"}]), depots, {}, StackSettings(region=None)
+        )
+
+
+# --- access control ---------------------------------------------------------------------------------
+
+
+def test_selector_becomes_rules_and_resource_groups() -> None:
+    cluster = small_cluster(selector={"users": ["alice", "team-*"], "sources": ["workbench", "lens*"]})
+    rendered = render_cluster(cluster, {}, {}, SETTINGS)
+    rules = json.loads(rendered.coordinator_files["rules.json"])
+    assert rules["queries"][0]["user"] == "(alice|team\\-.*)"
+    assert {"user": SHUTDOWN_USER, "allow": ["read", "write"]} in rules["system_information"]
+    assert rendered.worker_files["rules.json"] == rendered.coordinator_files["rules.json"]
+    groups = json.loads(rendered.coordinator_files["resource-groups.json"])
+    assert groups["selectors"] == [
+        {"source": "(lens.*|workbench)", "user": "(alice|team\\-.*)", "group": "selected"}
+    ]
+    assert (
+        parse_properties(rendered.coordinator_files["access-control.properties"])["access-control.name"]
+        == "file"
+    )
+    assert "resource-groups.json" not in rendered.worker_files
+    everyone = render_cluster(small_cluster(), {}, {}, SETTINGS)
+    assert "resource-groups.json" not in everyone.coordinator_files
+
+
+def test_checksum_follows_the_files() -> None:
+    one = render_cluster(small_cluster(), {}, {}, SETTINGS)
+    two = render_cluster(
+        small_cluster(workerEnvs={"CONF__config__query.max-run-time": "1h"}), {}, {}, SETTINGS
+    )
+    assert one.checksum(one.coordinator) == two.checksum(two.coordinator)
+    assert one.checksum(one.worker) != two.checksum(two.worker)
+
+
+def test_scaling_cron_resources_are_refused() -> None:
+    cluster = Cluster.model_validate(
+        {
+            "name": "small",
+            "version": "v1",
+            "type": "cluster",
+            "cluster": {
+                "maintenance": {
+                    "scalingCrons": [
+                        {"cron": "0 8 * * *", "replicas": 3, "resources": {"requests": {"cpu": "2"}}}
+                    ]
+                },
+                "minerva": {"replicas": 1, "resources": {"requests": {"memory": "2Gi", "cpu": "1"}}},
+            },
+        }
+    )
+    with pytest.raises(TrinoConfigError, match="scale with 'replicas' only"):
+        render_cluster(cluster, {}, {}, SETTINGS)
+
+
+# --- units and properties -------------------------------------------------------------------------
+
+
+def test_units() -> None:
+    assert parse_data_size("28GB") == 28 * GIB
+    assert parse_data_size("128MB") == 128 * 2**20
+    assert parse_duration("25m") == 1500
+    with pytest.raises(ValueError):
+        parse_data_size("28Gi")
+
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@given(st.dictionaries(_text.filter(bool), _text, max_size=8))
+def test_properties_round_trip(values: dict[str, str]) -> None:
+    assert parse_properties(write_properties(values, header="a header\nwith two lines")) == values
+
+
+def test_parse_properties_java_syntax() -> None:
+    text = "# comment\n! also\na=1\nb : 2\nc 3\nlong = one \\\n    two\nd\\=e=f\n"
+    assert parse_properties(text) == {"a": "1", "b": "2", "c": "3", "long": "one two", "d=e": "f"}
