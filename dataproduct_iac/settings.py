@@ -16,6 +16,8 @@ _ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 DEFAULT_TRINO_IMAGE = "trinodb/trino"
 DEFAULT_TRINO_TAG = "480"
 DEFAULT_SCANNER_IMAGE = "ghcr.io/example/dataproduct-scanner:0.1.0"
+DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.33.4"
+"""The official kubectl image, pinned; runs the Trino restart and scaling CronJobs."""
 
 
 @dataclass
@@ -41,6 +43,7 @@ class StackSettings:
     namespace: str = "dataproduct"
     trino_image: str = DEFAULT_TRINO_IMAGE
     trino_tag: str = DEFAULT_TRINO_TAG
+    kubectl_image: str = DEFAULT_KUBECTL_IMAGE
     scanner_image: str = DEFAULT_SCANNER_IMAGE
     scanner_service_account_role_arn: str | None = None
     """When set, scanner pods use IRSA (a ServiceAccount annotated with this role) instead of keys."""
