@@ -18,7 +18,7 @@ setup: $(STAMP)
 
 preview: $(STAMP)
 	$(BIN)/dataproduct validate $(EXAMPLE)/manifests --values $(EXAMPLE)/values.yaml
-	$(BIN)/dataproduct graph $(EXAMPLE)/manifests --values $(EXAMPLE)/values.yaml
+	$(BIN)/dataproduct plan $(EXAMPLE)/manifests --values $(EXAMPLE)/values.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
