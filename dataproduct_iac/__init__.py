@@ -13,6 +13,33 @@ from .graph import Graph, resolve
 from .loader import LoadResult, load
 from .placeholders import ValueSources
 
+# The Pulumi side, imported on first attribute access (``dataproduct_iac.build``, ``dataproduct_iac.Depot``).
+_COMPONENTS = (
+    "BuildResult",
+    "Bundle",
+    "BundleArgs",
+    "DataProduct",
+    "DataProductArgs",
+    "Depot",
+    "DepotArgs",
+    "InstanceSecret",
+    "InstanceSecretArgs",
+    "ScannerJob",
+    "ScannerJobArgs",
+    "TrinoCluster",
+    "TrinoClusterArgs",
+    "build",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _COMPONENTS:
+        from . import components
+
+        return getattr(components, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Diagnostic",
     "Graph",
@@ -22,4 +49,6 @@ __all__ = [
     "__version__",
     "load",
     "resolve",
+    # TrinoCluster and ScannerJob stay out of star-imports: they load their own modules on access.
+    *(name for name in _COMPONENTS if not name.startswith(("Trino", "Scanner"))),
 ]

@@ -1,0 +1,11 @@
+"""Entry program of the Pulumi project (``Pulumi.yaml``: ``main: stacks/``).
+
+It reads the ``dataproduct:`` stack config (see ``dataproduct_iac.program``), loads and resolves the
+manifests, and builds the components. ``dataproduct plan`` runs the same program offline.
+"""
+
+from pathlib import Path
+
+from dataproduct_iac.program import main
+
+main(root=Path(__file__).resolve().parent.parent)
