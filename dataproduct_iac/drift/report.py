@@ -72,9 +72,7 @@ def _changes_markdown(changes: ChangeSet) -> str:
     lines = [f"### {_md(_title(changes))}", "", f"**{_md(_summary(changes))}**", ""]
     if changes.dangerous:
         lines += ["> [!CAUTION]", f"> {len(changes.dangerous)} dangerous change(s):"]
-        lines += [
-            f"> - `{_code(c.name)}` ({_code(c.type)}): {_md(c.reason or '')}" for c in changes.dangerous
-        ]
+        lines += [f"> - {_md(c.name)} ({_md(c.type)}): {_md(c.reason or '')}" for c in changes.dangerous]
         lines.append("")
     for product, components in changes.groups().items():
         counts = Counter(c.op for items in components.values() for c in items)
@@ -85,7 +83,7 @@ def _changes_markdown(changes: ChangeSet) -> str:
             for c in items:
                 flag = f"⚠️ {_md(c.reason or '')}" if c.dangerous else ""
                 lines.append(
-                    f"| {_md(component)} | {_SYMBOL[c.op]} {c.op} | `{_code(c.name)}` | `{_code(c.type)}` | "
+                    f"| {_md(component)} | {_SYMBOL[c.op]} {c.op} | {_md(c.name)} | {_md(c.type)} | "
                     f"{_md(_props(c))} | {flag} |"
                 )
         lines.append("")
@@ -160,7 +158,3 @@ def _md(text: str) -> str:
     for char in "*_[]`#":
         out = out.replace(char, "\\" + char)
     return out.replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    return text.replace("`", "'").replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,445 @@
+"""Live drift checks against a moto server on 127.0.0.1: deploy with boto3, tamper, detect."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dataproduct_iac.drift.live import (
+    AwsClients,
+    Desired,
+    Finding,
+    desired_state,
+    exit_code,
+    expected_secret_tags,
+    run_checks,
+)
+from dataproduct_iac.drift.report import render_findings
+from dataproduct_iac.graph import Graph, resolve
+from dataproduct_iac.loader import load, read_values_file
+from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.settings import StackSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
+MOTO = Path(sys.executable).parent / "moto_server"
+REGION = "us-east-1"
+SECRET_VALUES = ("example-secret-access-key", "example-redshift-password", "example-lensdb-password")
+
+EXTERNAL = """\
+name: partner
+version: v2alpha
+type: depot
+layer: user
+depot:
+  type: S3
+  description: A partner's drop bucket (not ours)
+  external: true
+  secrets:
+    - name: partner-r
+      allkeys: true
+  s3:
+    bucket: partner-drop
+    region: us-east-1
+---
+name: partner-r
+version: v1
+type: instance-secret
+layer: user
+instance-secret:
+  type: key-value
+  acl: r
+  data:
+    accesskeyid: AKIAPARTNER0000000000
+    secretkey: partner-secret-value
+"""
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    if not MOTO.exists():
+        pytest.skip("moto_server is not installed in this environment")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def aws_env(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    request = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=5):
+        pass
+    for key, value in {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    return moto_url
+
+
+@pytest.fixture
+def manifests(tmp_path: Path) -> list[Path]:
+    extra = tmp_path / "external.yaml"
+    extra.write_text(EXTERNAL, encoding="utf-8")
+    return [EXAMPLE / "manifests", extra]
+
+
+@pytest.fixture
+def graph(manifests: list[Path]) -> Graph:
+    values = ValueSources(files=[read_values_file(EXAMPLE / "values.yaml")], environment={})
+    return resolve(load(manifests, values))
+
+
+SETTINGS = StackSettings(stack="local", environment="local", tags={"team": "marketing"})
+
+
+def _tls_policy(bucket: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
+def deploy(graph: Graph, settings: StackSettings, desired: Desired, aws: AwsClients) -> None:
+    """What `pulumi up` would have created, built with boto3 (plus a scan's Glue tables)."""
+    for node in graph.of_kind("instance-secret"):
+        tags = expected_secret_tags(node.manifest, settings)
+        aws.secretsmanager.create_secret(
+            Name=settings.secret_name(node.name),
+            SecretString=node.manifest.secret_json(),
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )
+    for bucket in desired.buckets:
+        name = bucket.physical
+        aws.s3.create_bucket(Bucket=name)
+        aws.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        aws.s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+        aws.s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        aws.s3.put_bucket_policy(Bucket=name, Policy=_tls_policy(name))
+    for external in desired.external_buckets:
+        aws.s3.create_bucket(Bucket=external.bucket)
+    databases = {t.database for t in desired.tables} | {d.database for d in desired.databases}
+    for database in sorted(databases):
+        aws.glue.create_database(DatabaseInput={"Name": database})
+    for table in desired.tables:
+        aws.glue.create_table(DatabaseName=table.database, TableInput={"Name": table.table})
+
+
+@pytest.fixture
+def deployed(aws_env: str, graph: Graph) -> tuple[Desired, AwsClients]:
+    desired = desired_state(graph, SETTINGS)
+    aws = AwsClients.create(REGION)
+    deploy(graph, SETTINGS, desired, aws)
+    return desired, aws
+
+
+def _check(desired: Desired, aws: AwsClients) -> list[Finding]:
+    return run_checks(desired, aws, settings=SETTINGS, max_workers=4)
+
+
+def _problems(findings: list[Finding]) -> list[tuple[str, str, str]]:
+    return sorted((f.status, f.resource, f.check) for f in findings if f.status != "in_sync")
+
+
+def test_desired_state_of_the_example(graph: Graph) -> None:
+    desired = desired_state(graph, SETTINGS)
+    assert sorted(b.physical for b in desired.buckets) == ["ga-data-local", "icebase-lakehouse-local"]
+    assert len(desired.secrets) == 9
+    assert [(b.depot, b.bucket) for b in desired.external_buckets] == [("partner", "partner-drop")]
+    assert sorted((t.database, t.table) for t in desired.tables) == [
+        ("s3depot_ga_sessions_local", "sessions"),
+        ("s3depot_ga_sessions_local", "traffic_sources"),
+    ]
+    assert [d.database for d in desired.databases] == ["icebase_traffic_analysis_local"]
+    assert "redshift-r" in {s.name for s in desired.secrets}  # implicit inline secret
+    assert [c.name for c in desired.clusters] == ["advancedminerva"]
+
+
+def test_untouched_state_reports_no_drift(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, aws = deployed
+    findings = _check(desired, aws)
+    assert _problems(findings) == []
+    assert exit_code(findings) == 0
+    checks = {(f.resource.split(" ")[0], f.check) for f in findings}
+    assert {
+        ("secret", "exists"),
+        ("secret", "keys"),
+        ("secret", "values"),
+        ("secret", "tags"),
+        ("bucket", "versioning"),
+        ("bucket", "encryption"),
+        ("bucket", "public-access-block"),
+        ("bucket", "tls-only-policy"),
+        ("external", "reachable"),
+        ("glue", "exists"),
+    } <= checks
+    # 9 secrets × 4 checks, 2 buckets × 5, 1 external bucket, 2 tables, 1 database
+    assert len(findings) == 9 * 4 + 2 * 5 + 1 + 2 + 1
+
+
+def test_suspended_versioning(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, aws = deployed
+    aws.s3.put_bucket_versioning(Bucket="ga-data-local", VersioningConfiguration={"Status": "Suspended"})
+    findings = _check(desired, aws)
+    assert _problems(findings) == [("drifted", "bucket ga-data-local (depot s3depot)", "versioning")]
+    [finding] = [f for f in findings if f.status == "drifted"]
+    assert (finding.expected, finding.actual, finding.severity) == ("Enabled", "Suspended", "high")
+    assert exit_code(findings) == 2
+
+
+def test_deleted_public_access_block_and_policy(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, aws = deployed
+    aws.s3.delete_public_access_block(Bucket="icebase-lakehouse-local")
+    aws.s3.delete_bucket_policy(Bucket="ga-data-local")
+    findings = _check(desired, aws)
+    assert _problems(findings) == [
+        ("drifted", "bucket ga-data-local (depot s3depot)", "tls-only-policy"),
+        ("drifted", "bucket icebase-lakehouse-local (depot icebase)", "public-access-block"),
+    ]
+
+
+def test_weakened_public_access_block(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, aws = deployed
+    aws.s3.put_public_access_block(
+        Bucket="ga-data-local",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    findings = _check(desired, aws)
+    [finding] = [f for f in findings if f.status != "in_sync"]
+    assert finding.check == "public-access-block" and finding.actual == "false: BlockPublicPolicy"
+
+
+def test_changed_secret_key_and_value_never_printed(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, aws = deployed
+    # a key renamed outside the code
+    aws.secretsmanager.put_secret_value(
+        SecretId="s3depot-r-local",
+        SecretString=json.dumps(
+            {
+                "accesskeyid": "AKIAEXAMPLEEXAMPLE00",
+                "awsaccesskeyid": "AKIAEXAMPLEEXAMPLE00",
+                "awssecretaccesskey": "example-secret-access-key",
+                "secret_key": "example-secret-key",
+            }
+        ),
+    )
+    # a value rotated outside the code
+    aws.secretsmanager.put_secret_value(
+        SecretId="lensdb-r-local",
+        SecretString=json.dumps({"username": "lens_reader", "password": "rotated-by-hand-123"}),
+    )
+    findings = _check(desired, aws)
+    assert _problems(findings) == [
+        ("drifted", "secret lensdb-r (lensdb-r-local)", "values"),
+        ("drifted", "secret s3depot-r (s3depot-r-local)", "keys"),
+    ]
+    keys = next(f for f in findings if f.status == "drifted" and f.check == "keys")
+    assert keys.actual == "missing secretkey; unexpected secret_key"
+    values = next(f for f in findings if f.status == "drifted" and f.check == "values")
+    assert values.actual == "different value for password"
+    for fmt in ("text", "markdown", "json"):
+        out = render_findings(findings, fmt, stack="local", include_in_sync=True)
+        for secret in (*SECRET_VALUES, "rotated-by-hand-123", "partner-secret-value"):
+            assert secret not in out
+
+
+def test_secret_tags_and_missing_secret(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, aws = deployed
+    aws.secretsmanager.untag_resource(SecretId="gateway-r-local", TagKeys=["team"])
+    aws.secretsmanager.delete_secret(SecretId="metisdb-r-local", ForceDeleteWithoutRecovery=True)
+    findings = _check(desired, aws)
+    assert _problems(findings) == [
+        ("drifted", "secret gateway-r (gateway-r-local)", "tags"),
+        ("drifted", "secret metisdb-r (metisdb-r-local)", "exists"),
+    ]
+    tags = next(f for f in findings if f.check == "tags" and f.status == "drifted")
+    assert tags.actual == "team=<absent>" and tags.severity == "low"
+
+
+def test_deleted_glue_table_missing_bucket_and_external_bucket(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, aws = deployed
+    aws.glue.delete_table(DatabaseName="s3depot_ga_sessions_local", Name="traffic_sources")
+    aws.glue.delete_database(Name="icebase_traffic_analysis_local")
+    aws.s3.delete_bucket_policy(Bucket="icebase-lakehouse-local")
+    aws.s3.delete_bucket(Bucket="icebase-lakehouse-local")
+    aws.s3.delete_bucket(Bucket="partner-drop")
+    findings = _check(desired, aws)
+    assert _problems(findings) == [
+        ("drifted", "bucket icebase-lakehouse-local (depot icebase)", "exists"),
+        ("drifted", "external bucket partner-drop (depot partner)", "reachable"),
+        (
+            "drifted",
+            "glue database icebase_traffic_analysis_local "
+            "(dataos://icebase:traffic_analysis/traffic_by_source, output of traffic-source-analysis)",
+            "exists",
+        ),
+        (
+            "drifted",
+            "glue table s3depot_ga_sessions_local.traffic_sources "
+            "(dataos://s3depot:ga_sessions/traffic_sources, input of traffic-source-analysis)",
+            "exists",
+        ),
+    ]
+
+
+class _Denied:
+    """A client whose every call fails with AccessDenied (as botocore raises it)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from botocore.exceptions import ClientError
+
+        def call(**_: Any) -> Any:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, name)
+
+        return call
+
+
+def test_api_errors_are_unknown_never_in_sync(deployed: tuple[Desired, AwsClients]) -> None:
+    desired, _ = deployed
+    denied = AwsClients(s3=_Denied(), secretsmanager=_Denied(), glue=_Denied())
+    findings = _check(desired, denied)
+    assert findings and all(f.status == "unknown" for f in findings)
+    assert {f.actual for f in findings} == {"unknown: AccessDenied"}
+    assert exit_code(findings) == 1
+
+
+def test_unreachable_endpoint_is_unknown(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    desired = desired_state(graph, SETTINGS)
+    desired.secrets = desired.secrets[:1]
+    desired.buckets, desired.tables, desired.databases = [], [], []
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=1)
+    session = boto3.session.Session(region_name=REGION)
+    aws = AwsClients(
+        s3=session.client("s3", config=config),
+        secretsmanager=session.client("secretsmanager", config=config),
+        glue=session.client("glue", config=config),
+    )
+    findings = _check(desired, aws)
+    assert [(f.status, f.actual) for f in findings] == [
+        ("unknown", "unknown: EndpointConnectionError"),
+        ("unknown", "unknown: EndpointConnectionError"),
+    ]
+
+
+def test_cli_live_end_to_end(
+    deployed: tuple[Desired, AwsClients], manifests: list[Path], tmp_path: Path
+) -> None:
+    _, aws = deployed
+    args = [
+        str(Path(sys.executable).parent / "dataproduct"),
+        "drift",
+        "--live",
+        *map(str, manifests),
+        "--values",
+        str(EXAMPLE / "values.yaml"),
+        "--stack",
+        "local",
+        "--cwd",
+        str(tmp_path),
+        "--set",
+        "unused=1",
+    ]
+    env = {**os.environ}
+    # the stack's settings come from Pulumi.local.yaml (plain values; secure ones are skipped)
+    (tmp_path / "Pulumi.yaml").write_text("name: dataproduct\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "Pulumi.local.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  dataproduct:tags:\n    team: marketing\n"
+        "  dataproduct:secretRecoveryWindowDays:\n    secure: AAABAJunk\n",
+        encoding="utf-8",
+    )
+    clean = subprocess.run([*args, "--format", "json"], capture_output=True, text=True, env=env, timeout=120)
+    assert clean.returncode == 0, clean.stderr
+    report = json.loads(clean.stdout)
+    assert report["counts"] == {"drifted": 0, "unknown": 0, "in_sync": 50}
+    assert "Trino clusters not checked" in clean.stderr
+
+    aws.s3.put_bucket_versioning(Bucket="ga-data-local", VersioningConfiguration={"Status": "Suspended"})
+    drifted = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert drifted.returncode == 2, drifted.stderr
+    lines = drifted.stdout.splitlines()
+    assert lines[0] == "Live drift check of stack local: 1 drifted, 0 unknown, 49 in sync"
+    assert lines[1].split() == ["STATUS", "SEVERITY", "RESOURCE", "CHECK", "EXPECTED", "ACTUAL"]
+    assert lines[2].split()[:2] == ["drifted", "high"] and "versioning" in lines[2]
+    for secret in SECRET_VALUES:
+        assert secret not in drifted.stdout + drifted.stderr + clean.stdout
