@@ -1,0 +1,101 @@
+"""GitHub workflows: valid against the workflow schema, clean under zizmor, pinned and least-privilege."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as True
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def test_the_three_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "drift.yml", "preview.yml"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_schema(path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_zizmor_has_no_findings(path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--persona", "auditor", "--no-progress", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_pinned_actions_least_permissions_no_expressions_in_scripts(path: Path) -> None:
+    workflow = _load(path)
+    assert workflow.get("permissions") == {}, "workflow-level permissions must be empty; grant per job"
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"job {name} must declare its permissions"
+        assert "write-all" not in str(job["permissions"])
+        for step in job["steps"]:
+            if "uses" in step:
+                assert PINNED.match(step["uses"]), f"{step['uses']} is not pinned to a commit SHA"
+                if step["uses"].startswith("actions/checkout@"):
+                    assert step.get("with", {}).get("persist-credentials") is False
+            if "run" in step:
+                assert "${{" not in step["run"], f"expression inside a run script of job {name}"
+
+
+def test_preview_matrix_fails_on_dangerous_changes_in_prod_only() -> None:
+    workflow = _load(ROOT / ".github" / "workflows" / "preview.yml")
+    assert set(workflow["on"]) == {"pull_request"}
+    job = workflow["jobs"]["preview"]
+    assert job["strategy"]["matrix"]["include"] == [
+        {"stack": "dev", "fail-on": "none"},
+        {"stack": "prod", "fail-on": "dangerous"},
+    ]
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    pulumi = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+    assert pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True
+    summary = next(s for s in job["steps"] if "dataproduct preview" in s.get("run", ""))
+    assert '--format markdown >> "$GITHUB_STEP_SUMMARY"' in summary["run"]
+    assert summary["env"]["FAIL_ON"] == "${{ matrix.fail-on }}"
+
+
+def test_drift_is_scheduled_and_reports_to_an_issue() -> None:
+    workflow = _load(ROOT / ".github" / "workflows" / "drift.yml")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    job = workflow["jobs"]["drift"]
+    assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    assert job["permissions"]["issues"] == "write" and job["permissions"]["contents"] == "read"
+    issue = next(s for s in job["steps"] if "gh issue" in s.get("run", ""))
+    assert issue["if"] == "steps.drift.outputs.code == '2'"
+    assert "gh issue create" in issue["run"] and "gh issue comment" in issue["run"]
+
+
+def test_ci_runs_lint_and_tests() -> None:
+    workflow = _load(ROOT / ".github" / "workflows" / "ci.yml")
+    runs = [s.get("run") for s in workflow["jobs"]["test"]["steps"]]
+    assert "make lint" in runs and "make test" in runs
