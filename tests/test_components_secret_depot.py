@@ -1,0 +1,266 @@
+"""InstanceSecret and Depot components on the SDK's mock monitor, in preview and in update mode."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi.runtime import mocks as pulumi_mocks
+
+from dataproduct_iac.components import Depot, DepotArgs, InstanceSecret, InstanceSecretArgs
+from dataproduct_iac.manifests import Acl
+from dataproduct_iac.manifests import Depot as DepotModel
+from dataproduct_iac.manifests import InstanceSecret as SecretModel
+from dataproduct_iac.plan import SECRET, Plan, PlanMocks, run_program
+from dataproduct_iac.settings import StackSettings
+
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+PASSWORD = "s3cr3t-value-never-shown"
+
+
+class RawMocks(PlanMocks):
+    """Keeps the raw inputs the engine receives (with the secret signature) for assertions."""
+
+    def __init__(self, preview: bool) -> None:
+        super().__init__(preview)
+        self.raw: dict[str, dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        self.raw[args.name] = args.inputs
+        return super().new_resource(args)
+
+
+def secret_model(name: str = "sales-r", acl: str = "r", files: dict[str, str] | None = None) -> SecretModel:
+    return SecretModel.model_validate(
+        {
+            "name": name,
+            "version": "v1",
+            "type": "instance-secret",
+            "layer": "user",
+            "instance-secret": {
+                "type": "key-value",
+                "acl": acl,
+                "data": {"username": "reader", "password": PASSWORD},
+                "files": files or {},
+            },
+        }
+    )
+
+
+def s3_depot(external: bool = False) -> DepotModel:
+    return DepotModel.model_validate(
+        {
+            "name": "sales",
+            "version": "v2alpha",
+            "type": "depot",
+            "depot": {
+                "type": "S3",
+                "external": external,
+                "secrets": [{"name": "sales-r", "allkeys": True}],
+                "s3": {"bucket": "sales-lake", "relativePath": "/curated/", "format": "PARQUET"},
+            },
+        }
+    )
+
+
+def by_name(plan: Plan) -> dict[str, Any]:
+    return {r.name: r for r in plan.registrations}
+
+
+@pytest.fixture(params=[True, False], ids=["preview", "update"])
+def preview(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def test_instance_secret_children_and_secret_value(preview: bool, tmp_path) -> None:
+    cert = tmp_path / "ca.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\nxyz\n", encoding="utf-8")
+    settings = StackSettings(stack="dev", kms_key_id="alias/data", secret_recovery_window_days=7)
+    mocks = RawMocks(preview)
+    plan = run_program(
+        lambda: InstanceSecret(
+            "sales-r",
+            InstanceSecretArgs(secret_model(files={"ca": str(cert)}), settings, product="sales-orders"),
+        ),
+        project="p",
+        stack="dev",
+        preview=preview,
+        mocks=mocks,
+    )
+    regs = by_name(plan)
+    assert regs["sales-r"].type == "dataproduct:index:InstanceSecret"
+    secret, version = regs["sales-r-secret"], regs["sales-r-version"]
+    assert secret.type == "aws:secretsmanager/secret:Secret"
+    assert version.type == "aws:secretsmanager/secretVersion:SecretVersion"
+    assert secret.parent == regs["sales-r"].urn and version.parent == regs["sales-r"].urn
+    assert secret.inputs["name"] == "sales-r-dev"
+    assert secret.inputs["kmsKeyId"] == "alias/data"
+    assert secret.inputs["recoveryWindowInDays"] == 7
+    assert secret.inputs["tags"] == {
+        "dataproduct:acl": "r",
+        "dataproduct:environment": "dev",
+        "dataproduct:layer": "user",
+        "dataproduct:name": "sales-r",
+        "dataproduct:product": "sales-orders",
+    }
+    assert secret.protect is True
+    assert secret.urn in version.depends_on
+    # The engine receives the value wrapped as a secret, and it holds data and file contents.
+    raw = mocks.raw["sales-r-version"]["secretString"]
+    assert raw[SIG_KEY] == SECRET_SIG
+    assert json.loads(raw["value"]) == {
+        "ca": "-----BEGIN CERTIFICATE-----\nxyz\n",
+        "password": PASSWORD,
+        "username": "reader",
+    }
+    assert version.inputs["secretString"] == SECRET
+    assert PASSWORD not in plan.to_json()
+
+
+def test_secret_outputs_read_policy() -> None:
+    captured: dict[str, Any] = {}
+
+    def program() -> None:
+        component = InstanceSecret("x-r", InstanceSecretArgs(secret_model("x-r"), StackSettings(stack="dev")))
+        component.read_policy.apply(lambda doc: captured.setdefault("policy", json.loads(doc)))
+
+    run_program(program, project="p", stack="dev", preview=False)
+    statement = captured["policy"]["Statement"][0]
+    assert statement["Action"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    assert statement["Effect"] == "Allow"
+
+
+def test_unreadable_secret_file_is_refused_without_its_content(tmp_path) -> None:
+    blob = tmp_path / "key.bin"
+    blob.write_bytes(b"\xff\xfe" + PASSWORD.encode())
+    with pytest.raises(ValueError, match="not UTF-8 text") as info:
+        run_program(
+            lambda: InstanceSecret(
+                "k", InstanceSecretArgs(secret_model("k", files={"key": str(blob)}), StackSettings())
+            ),
+            project="p",
+            stack="dev",
+        )
+    assert PASSWORD not in str(info.value)
+
+
+MANAGED_CHILDREN = {
+    "sales-bucket": "aws:s3/bucket:Bucket",
+    "sales-versioning": "aws:s3/bucketVersioning:BucketVersioning",
+    "sales-encryption": (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ),
+    "sales-public-access": "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "sales-ownership": "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "sales-tls-only": "aws:s3/bucketPolicy:BucketPolicy",
+    "sales-orders-db": "aws:glue/catalogDatabase:CatalogDatabase",
+    "sales-returns-db": "aws:glue/catalogDatabase:CatalogDatabase",
+}
+
+
+def test_managed_s3_depot(preview: bool) -> None:
+    settings = StackSettings(stack="dev")
+    captured: dict[str, Any] = {}
+
+    def program() -> None:
+        depot = Depot(
+            "sales",
+            DepotArgs(
+                s3_depot(), settings, collections=["returns", "orders"], secret_arns={Acl.READ: "arn:r"}
+            ),
+        )
+        captured["depot"] = depot
+        depot.read_policy.apply(lambda doc: captured.setdefault("read", json.loads(doc)))  # type: ignore[union-attr]
+        depot.write_policy.apply(lambda doc: captured.setdefault("write", json.loads(doc)))  # type: ignore[union-attr]
+
+    plan = run_program(program, project="p", stack="dev", preview=preview)
+    regs = by_name(plan)
+    depot = regs["sales"]
+    assert depot.type == "dataproduct:index:Depot"
+    children = {r.name: r.type for r in plan.registrations if r.parent == depot.urn}
+    assert children == MANAGED_CHILDREN
+    bucket = regs["sales-bucket"]
+    assert bucket.inputs["bucket"] == "sales-lake-dev"
+    assert bucket.protect is True
+    assert regs["sales-orders-db"].protect is True
+    assert regs["sales-orders-db"].inputs["name"] == "sales_orders_dev"
+    assert regs["sales-orders-db"].inputs["locationUri"] == "s3://sales-lake-dev/curated/orders/"
+    block = regs["sales-public-access"].inputs
+    assert [
+        block[k]
+        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    ] == [True] * 4
+    assert regs["sales-ownership"].inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    assert regs["sales-versioning"].inputs["versioningConfiguration"] == {"status": "Enabled"}
+    sse = regs["sales-encryption"].inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert sse["sseAlgorithm"] == "AES256"
+    policy = json.loads(regs["sales-tls-only"].inputs["policy"])
+    assert policy["Statement"][0]["Effect"] == "Deny"
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert regs["sales-public-access"].urn in regs["sales-tls-only"].depends_on
+    assert bucket.urn in regs["sales-versioning"].depends_on
+    # Policy documents: scoped to bucket/prefix, no wildcard action or resource.
+    if not preview:
+        for name in ("read", "write"):
+            for statement in captured[name]["Statement"]:
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                assert all(a != "*" and not a.endswith(":*") for a in actions)
+                assert statement["Resource"] in (
+                    "arn:aws:s3:::sales-lake-dev",
+                    "arn:aws:s3:::sales-lake-dev/curated/*",
+                )
+        read_actions = {a for s in captured["read"]["Statement"] for a in s["Action"]}
+        write_actions = {a for s in captured["write"]["Statement"] for a in s["Action"]}
+        assert "s3:PutObject" not in read_actions and "s3:PutObject" in write_actions
+    component = captured["depot"]
+    assert component.address == "dataos://sales"
+    assert component.location == "s3://sales-lake-dev/curated"
+    assert component.acls == {Acl.READ}
+
+
+def test_external_s3_depot_has_no_bucket_and_create_access_adds_policies() -> None:
+    settings = StackSettings(stack="prod", create_access=True)
+    plan = run_program(
+        lambda: Depot("sales", DepotArgs(s3_depot(external=True), settings, collections=["orders"])),
+        project="p",
+        stack="prod",
+    )
+    types = {r.name: r.type for r in plan.registrations}
+    assert "aws:s3/bucket:Bucket" not in types.values()
+    assert types["sales-read"] == "aws:iam/policy:Policy"
+    assert types["sales-write"] == "aws:iam/policy:Policy"
+    db = by_name(plan)["sales-orders-db"]
+    assert db.inputs["locationUri"] == "s3://sales-lake/curated/orders/"  # external: the bucket as named
+
+
+def test_non_s3_depot_exposes_a_connection_only() -> None:
+    model = DepotModel.model_validate(
+        {
+            "name": "warehouse",
+            "version": "v2alpha",
+            "type": "depot",
+            "depot": {
+                "type": "POSTGRES",
+                "external": True,
+                "secrets": [{"name": "warehouse-r", "allkeys": True}],
+                "postgres": {"host": "db.internal", "database": "dw"},
+            },
+        }
+    )
+    captured: dict[str, Depot] = {}
+
+    def program() -> None:
+        captured["d"] = Depot("warehouse", DepotArgs(model, StackSettings(), secret_arns={Acl.READ: "arn:x"}))
+
+    plan = run_program(program, project="p", stack="dev")
+    assert [r.type for r in plan.registrations if r.type != "pulumi:pulumi:Stack"] == [
+        "dataproduct:index:Depot"
+    ]
+    connection = captured["d"].connection
+    assert (connection.host, connection.port, connection.database) == ("db.internal", 5432, "dw")
+    assert connection.secret_arns == {Acl.READ: "arn:x"}
+    assert captured["d"].bucket_name is None
