@@ -8,7 +8,7 @@ read).
 
 Policy configuration (``pulumi preview --policy-pack policies --policy-pack-config FILE``):
 ``data-protected`` takes ``allowUnprotected`` (the explicit per-stack opt-out), and
-``data-product-tags`` takes ``requiredTags`` (default ``["owner"]``).
+``data-product-tags`` takes ``requiredTags`` (default ``["dataproduct:owner"]``).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ _CONFIG_SCHEMAS = {
             "requiredTags": {
                 "type": "array",
                 "items": {"type": "string"},
-                "default": ["owner"],
+                "default": ["dataproduct:owner"],
                 "description": "Tag keys every data product resource must carry.",
             }
         }

@@ -29,6 +29,8 @@ from .pod_security import check_pod_security, check_resources
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's placeholder for a value not known during a preview."""
+UNKNOWN_VALUES = frozenset({UNKNOWN, "[unknown]"})
+"""Unknown markers: the engine's, and the one ``dataproduct plan --json`` writes."""
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
@@ -76,8 +78,9 @@ KUBERNETES_POD_TYPES = {
     "kubernetes:batch/v1:CronJob": "CronJob",
 }
 
-OWNER_TAG = "owner"
-DATA_PRODUCT_TAG = "data-product"
+OWNER_TAG = "dataproduct:owner"
+DATA_PRODUCT_TAG = "dataproduct:product"
+"""Tag keys, in the components' ``dataproduct:<key>`` convention."""
 COMPONENT_PREFIX = "dataproduct:index:"
 DATA_PRODUCT_COMPONENT = "dataproduct:index:DataProduct"
 SSE_ALGORITHMS = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})
@@ -117,11 +120,16 @@ class Registration:
 
     @property
     def ancestor_types(self) -> list[str]:
-        """Types of the parents, outermost first, read from the URN (``a$b$type``)."""
-        parts = self.urn.split("::")
-        if len(parts) < 4:
-            return []
-        return parts[2].split("$")[:-1]
+        """Parent types visible without the rest of the stack: from the URN (``parent$type``) and the
+        parent's URN (``grandparent$parent``); outermost first."""
+        own = _urn_types(self.urn)[:-1]
+        from_parent = _urn_types(self.parent or "")
+        return list(dict.fromkeys([*from_parent, *own]))
+
+
+def _urn_types(urn: str) -> list[str]:
+    parts = urn.split("::")
+    return parts[2].split("$") if len(parts) >= 4 else []
 
 
 @dataclass(frozen=True)
@@ -163,8 +171,12 @@ class StackRule:
     check: StackCheck
 
 
+def _unknown(value: Any) -> bool:
+    return isinstance(value, str) and (value in UNKNOWN_VALUES or any(m in value for m in UNKNOWN_VALUES))
+
+
 def _known(value: Any) -> bool:
-    return value is not None and value != UNKNOWN
+    return value is not None and not _unknown(value)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -197,7 +209,7 @@ def _sse_rules_problems(rules: list[Any]) -> list[str]:
 def check_bucket_encryption(reg: Registration, config: Config) -> list[str]:
     if reg.type in BUCKET_SSE:
         rules = reg.props.get("rules", reg.props.get("rule"))
-        return [] if rules == UNKNOWN else _sse_rules_problems(_list(rules))
+        return [] if _unknown(rules) else _sse_rules_problems(_list(rules))
     if reg.type in (BUCKET, BUCKET_V2):
         inline = _map(reg.props.get("serverSideEncryptionConfiguration"))
         if inline:
@@ -211,13 +223,13 @@ def check_public_access_block(reg: Registration, config: Config) -> list[str]:
     return [
         f"{flag} must be true"
         for flag in PUBLIC_ACCESS_FLAGS
-        if reg.props.get(flag) is not True and reg.props.get(flag) != UNKNOWN
+        if reg.props.get(flag) is not True and not _unknown(reg.props.get(flag))
     ]
 
 
 def _policy_document(value: Any) -> iam.PolicyDocument | str | None:
     """The parsed document, ``None`` when unknown, or an error message."""
-    if not _known(value) or (isinstance(value, str) and UNKNOWN in value):
+    if not _known(value):
         return None
     try:
         return iam.PolicyDocument(value if isinstance(value, str | Mapping) else json.dumps(value))
@@ -235,10 +247,10 @@ def check_tls_only_policy(reg: Registration, config: Config) -> list[str]:
         return [doc]
     bucket = reg.props.get("bucket")
     candidates = {r for s in doc.statements for r in s.resources if r.startswith("arn:") and "/" not in r}
-    if isinstance(bucket, str) and _known(bucket) and not bucket.startswith("arn:"):
-        named = f"arn:aws:s3:::{bucket}"
-        if named in candidates or not candidates:
-            candidates = {named}
+    if isinstance(bucket, str) and _known(bucket):
+        # the policy must protect the bucket it is attached to (partition taken from the policy)
+        partitions = {c.split(":")[1] for c in candidates} or {"aws"}
+        candidates = {bucket} if bucket.startswith("arn:") else {f"arn:{p}:s3:::{bucket}" for p in partitions}
     if any(iam.denies_insecure_transport(doc, arn) for arn in candidates):
         return []
     return [
@@ -262,7 +274,7 @@ def check_recovery_window(reg: Registration, config: Config) -> list[str]:
     if reg.type != SECRET:
         return []
     days = reg.props.get("recoveryWindowInDays")
-    if days is None or days == UNKNOWN:
+    if days is None or _unknown(days):
         return []  # unset: AWS's default of 30 days
     try:
         value = float(days)
@@ -308,15 +320,15 @@ def check_tags(reg: Registration, config: Config) -> list[str]:
     ancestors = reg.ancestor_types
     if not any(t.startswith(COMPONENT_PREFIX) for t in ancestors):
         return []
+    return _missing_tags(reg, config, list(config.required_tags))
+
+
+def _missing_tags(reg: Registration, config: Config, required: list[str]) -> list[str]:
     tags = reg.props.get("tags")
-    if tags == UNKNOWN:
+    if _unknown(tags):
         return []
     merged = {**config.default_tags, **_map(tags)}
-    required = list(config.required_tags)
-    if DATA_PRODUCT_COMPONENT in ancestors:
-        required.append(DATA_PRODUCT_TAG)
-    missing = [key for key in required if not merged.get(key)]
-    return [f"missing tag {key!r}" for key in missing]
+    return [f"missing tag {key!r}" for key in required if not merged.get(key)]
 
 
 RESOURCE_RULES: tuple[ResourceRule, ...] = (
@@ -363,8 +375,7 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     ),
     ResourceRule(
         "data-product-tags",
-        "AWS resources created by data product components carry an owner tag "
-        "(and a data-product tag inside a product).",
+        "AWS resources created by dataproduct components carry an owner tag (dataproduct:owner).",
         check_tags,
     ),
 )
@@ -411,6 +422,23 @@ def check_bucket_safeguards(registrations: Sequence[Registration], config: Confi
     return findings
 
 
+def check_product_tags(registrations: Sequence[Registration], config: Config) -> list[tuple[str, str]]:
+    """Taggable resources anywhere under a DataProduct component name their product."""
+    by_urn = {r.urn: r for r in registrations if r.urn}
+    findings = []
+    for reg in registrations:
+        if reg.type not in TAGGED_TYPES:
+            continue
+        parent, seen = reg.parent, set()
+        while parent and parent in by_urn and parent not in seen:
+            seen.add(parent)
+            if by_urn[parent].type == DATA_PRODUCT_COMPONENT:
+                findings.extend((reg.urn, m) for m in _missing_tags(reg, config, [DATA_PRODUCT_TAG]))
+                break
+            parent = by_urn[parent].parent
+    return findings
+
+
 def check_unique_urns(registrations: Sequence[Registration], config: Config) -> list[tuple[str, str]]:
     counts = Counter(r.urn for r in registrations if r.urn)
     return [(urn, f"registered {n} times") for urn, n in sorted(counts.items()) if n > 1]
@@ -421,6 +449,11 @@ STACK_RULES: tuple[StackRule, ...] = (
         "s3-bucket-safeguards",
         "Every S3 bucket has encryption, a public access block, a TLS-only policy and versioning attached.",
         check_bucket_safeguards,
+    ),
+    StackRule(
+        "data-product-tags-in-products",
+        "AWS resources under a DataProduct component carry its name (dataproduct:product).",
+        check_product_tags,
     ),
     StackRule("unique-urns", "No two resources share a URN.", check_unique_urns),
 )
