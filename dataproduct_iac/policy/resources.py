@@ -425,7 +425,7 @@ def check_bucket_safeguards(registrations: Sequence[Registration], config: Confi
 def check_product_tags(registrations: Sequence[Registration], config: Config) -> list[tuple[str, str]]:
     """Taggable resources anywhere under a DataProduct component name their product."""
     by_urn = {r.urn: r for r in registrations if r.urn}
-    findings = []
+    findings: list[tuple[str, str]] = []
     for reg in registrations:
         if reg.type not in TAGGED_TYPES:
             continue
