@@ -424,8 +424,8 @@ def test_cli_live_end_to_end(
     # the stack's settings come from Pulumi.local.yaml (plain values; secure ones are skipped)
     (tmp_path / "Pulumi.yaml").write_text("name: dataproduct\nruntime: python\n", encoding="utf-8")
     (tmp_path / "Pulumi.local.yaml").write_text(
-        "config:\n  aws:region: us-east-1\n  dataproduct:tags:\n    team: marketing\n"
-        "  dataproduct:secretRecoveryWindowDays:\n    secure: AAABAJunk\n",
+        "config:\n  aws:region: us-east-1\n  dataproduct:environment: local\n"
+        "  dataproduct:tags:\n    team: marketing\n",
         encoding="utf-8",
     )
     clean = subprocess.run([*args, "--format", "json"], capture_output=True, text=True, env=env, timeout=120)
@@ -443,3 +443,37 @@ def test_cli_live_end_to_end(
     assert lines[2].split()[:2] == ["drifted", "high"] and "versioning" in lines[2]
     for secret in SECRET_VALUES:
         assert secret not in drifted.stdout + drifted.stderr + clean.stdout
+
+
+def test_cli_live_reads_the_stack_file(aws_env: str, tmp_path: Path) -> None:
+    """No PATH: manifests, values and (decrypted) secrets come from stacks/Pulumi.local.yaml."""
+    from dataproduct_iac import program
+    from dataproduct_iac.plan import read_stack_file
+
+    if not (ROOT / "stacks" / "Pulumi.local.yaml").exists():
+        pytest.skip("stacks/Pulumi.local.yaml is not in this checkout")
+    stack_file = read_stack_file(ROOT, "local", environ={"PULUMI_CONFIG_PASSPHRASE": "local"})
+    assert stack_file.notes == []
+    inputs = program.inputs_from_config(
+        stack_file.config, project=stack_file.project, stack="local", root=ROOT, environment={}
+    )
+    prepared = program.prepare(inputs)
+    desired = desired_state(prepared.graph, prepared.settings)
+    deploy(prepared.graph, prepared.settings, desired, AwsClients.create(REGION))
+
+    args = [str(Path(sys.executable).parent / "dataproduct"), "drift", "--live", "--stack", "local"]
+    env = {**os.environ, "PULUMI_CONFIG_PASSPHRASE": "local"}
+    ok = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.startswith("Live drift check of stack local: 0 drifted, 0 unknown, ")
+
+    # without the passphrase the secure values cannot be compared: unknown, exit 1, never "in sync"
+    env.pop("PULUMI_CONFIG_PASSPHRASE")
+    env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+    blind = subprocess.run(
+        [*args, "--format", "json"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert blind.returncode == 1, blind.stderr
+    unknown = [f for f in json.loads(blind.stdout)["findings"] if f["status"] == "unknown"]
+    assert unknown and {f["check"] for f in unknown} == {"values"}
+    assert "PULUMI_CONFIG_PASSPHRASE is not set" in blind.stderr

@@ -120,14 +120,24 @@ def expected_secret_tags(secret: InstanceSecret, settings: StackSettings) -> dic
     return tags
 
 
-def desired_state(graph: Any, settings: StackSettings) -> Desired:
-    """What the manifests say should exist in this stack's account (physical names included)."""
+def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str | None = None) -> Desired:
+    """What the manifests say should exist in this stack's account (physical names included).
+
+    A secret value equal to ``unavailable_value`` (the offline reader's stand-in for a secure
+    stack value it could not decrypt) is not compared: its check is ``unknown``.
+    """
     desired = Desired()
     for node in graph.of_kind("instance-secret"):
         secret: InstanceSecret = node.manifest
         spec = secret.instance_secret
-        digests = {key: digest(desired.salt, value.get_secret_value()) for key, value in spec.data.items()}
+        digests: dict[str, str] = {}
         unreadable: list[str] = []
+        for key, value in spec.data.items():
+            plain = value.get_secret_value()
+            if unavailable_value is not None and unavailable_value in plain:
+                unreadable.append(key)
+            else:
+                digests[key] = digest(desired.salt, plain)
         base = Path(node.source.file).parent
         for key, path in spec.files.items():
             file = Path(path) if Path(path).is_absolute() else base / path
@@ -307,7 +317,7 @@ def check_secret(target: SecretTarget, aws: AwsClients) -> list[Finding]:
                 "low",
                 "values",
                 f"values of {', '.join(target.unreadable)}",
-                "the declared file is not readable here",
+                "the declared value is not available here (unreadable file or undecrypted secure value)",
             )
     if target.tags:
         try:
