@@ -51,6 +51,8 @@ def kind_of(document: Any) -> str:
             "data products have 'entity: product' and 'type: data')",
             "type",
         )
+    if not isinstance(kind, str):
+        raise UnknownKind(f"'type' must be text naming the kind, got {type(kind).__name__}", "type")
     if kind not in MODELS or kind == "product":
         raise UnknownKind(
             f"unsupported type {kind!r}; supported: {', '.join(k for k in MODELS if k != 'product')}, "
