@@ -90,6 +90,8 @@ class DatabaseTarget:
 class ClusterTarget:
     name: str
     cluster: Cluster
+    depots: dict[str, Depot] = field(default_factory=dict)
+    depot_secrets: dict[str, list[InstanceSecret]] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,6 +128,8 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
     A secret value equal to ``unavailable_value`` (the offline reader's stand-in for a secure
     stack value it could not decrypt) is not compared: its check is ``unknown``.
     """
+    from ..scanner import table_name  # the scanner's own naming of Glue tables
+
     desired = Desired()
     for node in graph.of_kind("instance-secret"):
         secret: InstanceSecret = node.manifest
@@ -181,7 +185,7 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
                     continue
                 database = settings.glue_database_name(address.depot, address.collection)
                 if direction == "input" and address.dataset:
-                    table = (database, address.dataset.lower())
+                    table = (database, table_name(address.dataset))
                     if table not in seen_tables:
                         seen_tables.add(table)
                         desired.tables.append(TableTarget(product.name, address.uri, *table))
@@ -189,7 +193,10 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
                     seen_databases.add(database)
                     desired.databases.append(DatabaseTarget(product.name, address.uri, database))
     for node in graph.of_kind("cluster"):
-        desired.clusters.append(ClusterTarget(node.name, node.manifest))
+        needed = [key[1] for key in graph.dependencies(node.key) if key[0] == "depot"]
+        depots = {name: graph.get("depot", name).manifest for name in needed}
+        secrets = {name: graph.depot_secrets(name) for name in needed}
+        desired.clusters.append(ClusterTarget(node.name, node.manifest, depots, secrets))
     return desired
 
 
@@ -479,46 +486,55 @@ def check_database(target: DatabaseTarget, aws: AwsClients) -> list[Finding]:
     return out.findings
 
 
-# -- Trino -------------------------------------------------------------------------------------
-def check_cluster(target: ClusterTarget, settings: StackSettings, trino_url: str) -> list[Finding]:
-    """Active workers and catalogs via ``dataproduct_iac.trino.health.check_health``."""
+# -- Trino ---------------------------------------------------------------------------------------
+def check_cluster(
+    target: ClusterTarget, settings: StackSettings, trino_url: str, user: str = "dataproduct-drift"
+) -> list[Finding]:
+    """Active workers vs replicas, catalogs vs desired, node version vs image tag.
+
+    Uses ``dataproduct_iac.trino.health.check_health`` (imported lazily); when that module or the
+    cluster cannot be reached, the check is ``unknown``.
+    """
     resource = f"trino cluster {target.name} ({trino_url})"
     try:
-        from ..trino import health  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return [
-            Finding(
-                "info",
-                resource,
-                "health",
-                "healthy",
-                "unknown: dataproduct_iac.trino.health is not available",
-                "unknown",
-            )
-        ]
+        from ..trino.client import TrinoConnection
+        from ..trino.health import check_health
+        from ..trino.render import render_cluster
+    except ImportError as exc:
+        why = f"unknown: the Trino health check is not available ({exc.name})"
+        return [Finding("high", resource, "health", "healthy", why, "unknown")]
     try:
-        result = health.check_health(target.cluster, url=trino_url, settings=settings)
-    except Exception as exc:  # an unreachable server or an unexpected answer: not known
-        return [Finding("high", resource, "health", "healthy", f"unknown: {type(exc).__name__}", "unknown")]
-    return list(_trino_findings(resource, result))
-
-
-def _trino_findings(resource: str, result: Any) -> Iterable[Finding]:
-    checks = getattr(result, "checks", None)
-    if checks is None and isinstance(result, dict):
-        checks = result.get("checks")
-    for check in checks or []:
-        get = check.get if isinstance(check, dict) else lambda k, c=check: getattr(c, k, None)
-        ok = get("ok")
-        status: Status = "unknown" if ok is None else ("in_sync" if ok else "drifted")
-        yield Finding(
-            get("severity") or "high",
-            resource,
-            str(get("name") or get("check") or "health"),
-            str(get("expected")),
-            str(get("actual")),
-            status,
+        rendered = render_cluster(target.cluster, target.depots, target.depot_secrets, settings)
+    except Exception as exc:  # the manifest does not render: nothing to compare with
+        return [Finding("high", resource, "health", "renderable cluster", f"unknown: {exc}", "unknown")]
+    try:
+        report = check_health(
+            TrinoConnection(server=trino_url, user=user),
+            desired_workers=rendered.replicas,
+            desired_catalogs=set(rendered.catalog_names),
+            image_tag=settings.trino_tag,
         )
+    except Exception as exc:  # an unexpected answer: not known
+        return [Finding("high", resource, "health", "healthy", f"unknown: {type(exc).__name__}", "unknown")]
+    return [_trino_finding(resource, f) for f in report.findings]
+
+
+def _trino_finding(resource: str, health: Any) -> Finding:
+    severity: Severity = "high" if health.severity == "error" else "medium"
+    if health.severity == "ok":
+        status: Status = "in_sync"
+    elif health.check == "reachable" or health.actual is None:
+        status = "unknown"  # could not ask the cluster: neither in sync nor drifted
+    else:
+        status = "drifted"
+    actual = _text(health.actual) if status == "in_sync" else str(health.message)
+    return Finding(severity, resource, health.check, _text(health.expected), actual, status)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | set | tuple):
+        return ", ".join(str(v) for v in sorted(value, key=str)) or "none"
+    return str(value)
 
 
 # -- runner ------------------------------------------------------------------------------------
