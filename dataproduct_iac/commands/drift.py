@@ -6,9 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._inputs import add_manifest_arguments
 from .preview import add_engine_arguments, run_engine_command
+
+if TYPE_CHECKING:
+    from ..settings import StackSettings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -88,3 +92,27 @@ def run_live(args: argparse.Namespace) -> int:
     findings = run_checks(desired, aws, settings=settings, trino_url=args.trino_url, max_workers=args.workers)
     sys.stdout.write(render_findings(findings, args.format, stack=settings.stack, include_in_sync=args.all))
     return exit_code(findings)
+
+
+def stack_settings(stack: str | None, cwd: str = ".") -> StackSettings:
+    """A stack's :class:`StackSettings` as its program sees them, read offline (no CLI).
+
+    From ``<stackConfigDir>/Pulumi.<stack>.yaml`` of the project at or above ``cwd`` (secure values
+    decrypted when ``PULUMI_CONFIG_PASSPHRASE`` is set). Without ``stack``: the defaults (``dev``).
+    Also used by ``dataproduct scan``.
+    """
+    from .. import program
+    from ..cli import UsageError
+    from ..plan import find_project_root, read_stack_file
+    from ..settings import StackSettings
+
+    if not stack:
+        print("note: no --stack given; physical names assume stack 'dev'", file=sys.stderr)
+        return StackSettings()
+    here = Path(cwd).resolve()
+    stack_file = read_stack_file(find_project_root(here) or here, stack)
+    config = {k: v for k, v in stack_file.config.items() if k not in program.PROGRAM_KEYS}
+    try:
+        return StackSettings.from_config(config, project=stack_file.project, stack=stack)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"stack {stack}: {exc}") from None
