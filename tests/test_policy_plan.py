@@ -31,9 +31,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
         target = tmp_path_factory.mktemp("plan") / f"{example.name}.json"
         done = subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "dataproduct_iac.cli",
+                str(Path(sys.executable).parent / "dataproduct"),
                 "plan",
                 str(example / "manifests"),
                 "--values",
