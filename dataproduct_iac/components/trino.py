@@ -24,7 +24,7 @@ _SUFFIX = {
     "Namespace": "namespace",
     "ServiceAccount": "sa",
     "ConfigMap": "config",
-    "Secret": "credentials",
+    "Secret": "",
     "Service": "service",
     "Deployment": "",
     "PodDisruptionBudget": "pdb",
