@@ -161,8 +161,8 @@ class DataProduct(ResourceMeta):
     type: Literal["data"]
     purpose: str | None = None
     collaborators: list[str | Collaborator] = Field(default_factory=list)
-    v1beta: V1Beta | None = None
-    v1alpha: V1Alpha | None = None
+    v1beta: V1Beta | None = Field(default=None, alias="v1beta")
+    v1alpha: V1Alpha | None = Field(default=None, alias="v1alpha")
 
     @model_validator(mode="after")
     def _section_matches_version(self) -> DataProduct:
