@@ -1,0 +1,123 @@
+"""Scanner settings from environment variables (how the ``ScannerJob`` container is configured).
+
+Every variable is optional here; ``DATAPRODUCT_SCAN_BUCKET`` must come from somewhere (env, flag or
+manifests). AWS access uses boto3's standard chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``,
+web identity for IRSA, ``AWS_REGION``, ``AWS_ENDPOINT_URL``...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+ENV_PREFIX = "DATAPRODUCT_SCAN_"
+
+ENV_VARS: dict[str, str] = {
+    "DATAPRODUCT_SCAN_BUCKET": "bucket of the depot",
+    "DATAPRODUCT_SCAN_PREFIX": "the depot's relativePath (key prefix)",
+    "DATAPRODUCT_SCAN_DEPOT": "depot name (recorded on the Glue tables; scopes markDeletedTables)",
+    "DATAPRODUCT_SCAN_FORMAT": "format of files without a telling extension (PARQUET, CSV, JSON)",
+    "DATAPRODUCT_SCAN_FORMATS": "comma-separated formats to register (default: all)",
+    "DATAPRODUCT_SCAN_SCHEMA_INCLUDES": "JSON list of regular expressions for collections to include",
+    "DATAPRODUCT_SCAN_SCHEMA_EXCLUDES": "JSON list of regular expressions for collections to exclude",
+    "DATAPRODUCT_SCAN_TABLE_INCLUDES": "JSON list of regular expressions for datasets to include",
+    "DATAPRODUCT_SCAN_TABLE_EXCLUDES": "JSON list of regular expressions for datasets to exclude",
+    "DATAPRODUCT_SCAN_ONLY": "comma-separated collection or collection/dataset entries to scan",
+    "DATAPRODUCT_SCAN_MARK_DELETED": "true: handle tables whose data is gone (markDeletedTables)",
+    "DATAPRODUCT_SCAN_DELETED_ACTION": "flag (default: parameter dataproduct.status=deleted) or delete",
+    "DATAPRODUCT_SCAN_DRY_RUN": "true: read and compare, write nothing",
+    "DATAPRODUCT_SCAN_CONCURRENCY": "worker threads (default 8)",
+    "DATAPRODUCT_SCAN_RETRY_MODE": "botocore retry mode: standard (default) or adaptive",
+    "DATAPRODUCT_SCAN_MAX_ATTEMPTS": "botocore max attempts per request (default 5)",
+    "DATAPRODUCT_SCAN_DATABASE_TEMPLATE": "Glue database name template with {collection}",
+    "DATAPRODUCT_SCAN_DATABASE_OVERRIDES": "JSON object collection → Glue database name",
+    "DATAPRODUCT_SCAN_OUTPUT": "report format on stdout: text (default) or json",
+}
+
+
+class EnvError(ValueError):
+    """An environment variable with a value that cannot be used (named, value not echoed)."""
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise EnvError(f"{name} must be true or false")
+
+
+def _json_list(name: str, value: str) -> list[str]:
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        raise EnvError(f"{name} must be a JSON list of strings") from None
+    if not isinstance(parsed, list) or not all(isinstance(p, str) for p in parsed):
+        raise EnvError(f"{name} must be a JSON list of strings")
+    return parsed
+
+
+def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """Keyword arguments for :class:`ScanSettings` found in ``env`` (only those that are set)."""
+    from ..manifests.workflow import FilterPattern
+
+    out: dict[str, Any] = {}
+    unknown = sorted(k for k in env if k.startswith(ENV_PREFIX) and k not in ENV_VARS)
+    if unknown:
+        raise EnvError(f"unknown scanner setting(s) {', '.join(unknown)}; known: {', '.join(ENV_VARS)}")
+    simple = {
+        "BUCKET": "bucket",
+        "PREFIX": "prefix",
+        "DEPOT": "depot",
+        "RETRY_MODE": "retry_mode",
+        "DATABASE_TEMPLATE": "template",
+        "OUTPUT": "output",
+        "DELETED_ACTION": "deleted_action",
+    }
+    for suffix, key in simple.items():
+        if f"{ENV_PREFIX}{suffix}" in env:
+            out[key] = env[f"{ENV_PREFIX}{suffix}"]
+    if f"{ENV_PREFIX}FORMAT" in env:
+        out["default_format"] = env[f"{ENV_PREFIX}FORMAT"].upper()
+    if f"{ENV_PREFIX}FORMATS" in env:
+        out["formats"] = tuple(f.strip().upper() for f in env[f"{ENV_PREFIX}FORMATS"].split(",") if f.strip())
+    if f"{ENV_PREFIX}ONLY" in env:
+        out["only"] = [e.strip() for e in env[f"{ENV_PREFIX}ONLY"].split(",") if e.strip()]
+    for suffix, key in (("MARK_DELETED", "mark_deleted"), ("DRY_RUN", "dry_run")):
+        name = f"{ENV_PREFIX}{suffix}"
+        if name in env:
+            out[key] = _bool(name, env[name])
+    for suffix, key in (("CONCURRENCY", "concurrency"), ("MAX_ATTEMPTS", "max_attempts")):
+        name = f"{ENV_PREFIX}{suffix}"
+        if name in env:
+            try:
+                out[key] = int(env[name])
+            except ValueError:
+                raise EnvError(f"{name} must be an integer") from None
+    for kind, key in (("SCHEMA", "schema_filter"), ("TABLE", "table_filter")):
+        includes = env.get(f"{ENV_PREFIX}{kind}_INCLUDES")
+        excludes = env.get(f"{ENV_PREFIX}{kind}_EXCLUDES")
+        if includes is not None or excludes is not None:
+            try:
+                out[key] = FilterPattern.model_validate(
+                    {
+                        "includes": _json_list(f"{ENV_PREFIX}{kind}_INCLUDES", includes or "[]"),
+                        "excludes": _json_list(f"{ENV_PREFIX}{kind}_EXCLUDES", excludes or "[]"),
+                    }
+                )
+            except ValueError as exc:
+                if isinstance(exc, EnvError):
+                    raise
+                raise EnvError(f"{ENV_PREFIX}{kind}_INCLUDES/EXCLUDES: invalid pattern") from None
+    if f"{ENV_PREFIX}DATABASE_OVERRIDES" in env:
+        name = f"{ENV_PREFIX}DATABASE_OVERRIDES"
+        try:
+            overrides = json.loads(env[name])
+        except json.JSONDecodeError:
+            raise EnvError(f"{name} must be a JSON object") from None
+        if not isinstance(overrides, dict) or not all(isinstance(v, str) for v in overrides.values()):
+            raise EnvError(f"{name} must be a JSON object of strings")
+        out["overrides"] = overrides
+    return out
