@@ -26,6 +26,7 @@ from .manifests import (
     Workflow,
 )
 from .manifests.instance_secret import InstanceSecretSpec
+from .manifests.product import V1AlphaData
 
 NodeKey = tuple[str, str]
 """(kind, name)."""
@@ -96,11 +97,10 @@ class Graph:
 
     def depot_secrets(self, depot: str) -> list[InstanceSecret]:
         """The instance secrets a depot uses (explicit refs and implicit inline ones), r first."""
-        out = [
-            self.nodes[e.target].manifest
-            for e in self.edges
-            if e.source == ("depot", depot) and e.target[0] == "instance-secret"
-        ]
+        targets = {
+            e.target for e in self.edges if e.source == ("depot", depot) and e.target[0] == "instance-secret"
+        }
+        out = [self.nodes[target].manifest for target in targets]
         secrets = [m for m in out if isinstance(m, InstanceSecret)]
         return sorted(secrets, key=lambda s: (s.acl != Acl.READ, s.name))
 
@@ -286,11 +286,11 @@ class _Resolver:
         section = product.version
         bundle_name = product.bundle_name
         if bundle_name:
-            path: FieldPath = (
-                (section, "data", "resource", "ref")
-                if section == "v1beta"
-                else (section, "data", "resources")
-            )
+            path: FieldPath = (section, "data", "resource", "ref")
+            data = product.data
+            if isinstance(data, V1AlphaData):
+                index = next(i for i, r in enumerate(data.resources) if r.type == "bundle")
+                path = (section, "data", "resources", index, "name")
             self._need(node, "bundle", bundle_name, path, "built by")
         for direction in ("inputs", "outputs"):
             for index, ref in enumerate(getattr(product.data, direction)):

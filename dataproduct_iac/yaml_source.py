@@ -45,8 +45,9 @@ class Document:
 
     file: str
     index: int
-    data: Any
-    lines: dict[FieldPath, int] = field(default_factory=dict)
+    data: Any = field(repr=False)
+    """The raw document; it may hold secret values, so it never appears in a repr."""
+    lines: dict[FieldPath, int] = field(default_factory=dict, repr=False)
     broken: set[FieldPath] = field(default_factory=set)
     """Paths whose YAML was already reported as wrong (their values are incomplete)."""
 
