@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -233,12 +234,6 @@ def test_models_never_show_secret_values(project: Path, caplog: pytest.LogCaptur
     assert_no_sentinel(caplog.text, "DEBUG logs of load/resolve")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.Node / loader.Loaded repr includes the parsed YAML Document whose .data holds the raw "
-    "secret strings (before SecretStr): any log line, assertion message or traceback that shows a node "
-    "prints the credentials — Document.data should be excluded from repr (issue 2: loader/graph)",
-)
 def test_graph_nodes_never_show_secret_values(project: Path) -> None:
     sources = ValueSources(secrets={"leak-token": SENTINELS["secret placeholder"]}, environment={})
     graph = resolve(load([project / "manifests"], sources))
@@ -307,40 +302,45 @@ def plan_available() -> None:
     pytest.importorskip("dataproduct_iac.plan", reason="dataproduct plan has not landed yet")
 
 
-def test_plan_text_and_json(project: Path, plan_available: None) -> None:
-    done = dataproduct("plan", "--stack", "dev", cwd=project)
-    assert done.returncode == 0, done.stderr
-    assert_no_sentinel(done.stdout + done.stderr, "dataproduct plan")
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any], str]:
+    """``plan --json FILE`` (tree on stdout, JSON in FILE) and ``plan --json -``: all output, the JSON."""
+    pytest.importorskip("dataproduct_iac.plan", reason="dataproduct plan has not landed yet")
+    project = _write_project(tmp_path_factory.mktemp("leaks") / "project", secret_config=True)
     target = project / "plan.json"
-    done = dataproduct("plan", "--stack", "dev", "--json", str(target), cwd=project)
-    assert done.returncode == 0, done.stderr
-    assert_no_sentinel(done.stdout + done.stderr + target.read_text(), "dataproduct plan --json")
-    plan = json.loads(target.read_text())
-    types = {r["type"] for r in plan["resources"]}
+    tree = dataproduct("plan", "--stack", "dev", "--json", str(target), cwd=project)
+    assert tree.returncode == 0, tree.stderr
+    assert "Resources:" in tree.stdout
+    piped = dataproduct("plan", "--stack", "dev", "--json", "-", cwd=project)
+    assert piped.returncode == 0, piped.stderr
+    everything = tree.stdout + tree.stderr + target.read_text() + piped.stdout + piped.stderr
+    return everything, json.loads(target.read_text()), piped.stdout
+
+
+def test_plan_text_and_json(planned: tuple[str, dict[str, Any], str]) -> None:
+    everything, plan, piped = planned
+    assert_no_sentinel(everything, "dataproduct plan (text, --json FILE, --json -)")
+    assert json.loads(piped)["resources"] == plan["resources"]
+    resources: list[dict[str, Any]] = plan["resources"]
     # the secrets were registered, so the sentinels did reach the engine — marked secret
-    versions = [r for r in plan["resources"] if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
+    versions = [r for r in resources if r["type"] == "aws:secretsmanager/secretVersion:SecretVersion"]
     assert len(versions) >= 4 and all(v["inputs"]["secretString"] == "[secret]" for v in versions)
-    kubernetes = [r for r in plan["resources"] if r["type"].startswith("kubernetes:")]
+    kubernetes = [r for r in resources if r["type"].startswith("kubernetes:")]
     for resource in kubernetes:
         assert_no_sentinel(json.dumps(resource), f"Kubernetes object {resource['name']} ({resource['type']})")
-    if "kubernetes:core/v1:Secret" in types:
-        for secret in (r for r in kubernetes if r["type"] == "kubernetes:core/v1:Secret"):
-            for field in ("data", "stringData"):
-                values = secret["inputs"].get(field)
-                assert values in (None, "[secret]") or all(v == "[secret]" for v in values.values()), (
-                    f"Kubernetes Secret {secret['name']}.{field} is not marked secret"
-                )
-    done = dataproduct("plan", "--stack", "dev", "--json", "-", cwd=project)
-    assert done.returncode == 0, done.stderr
-    assert_no_sentinel(done.stdout + done.stderr, "dataproduct plan --json -")
+    for secret in (r for r in kubernetes if r["type"] == "kubernetes:core/v1:Secret"):
+        for field in ("data", "stringData"):
+            values = secret["inputs"].get(field)
+            assert values in (None, "[secret]") or all(v == "[secret]" for v in values.values()), (
+                f"Kubernetes Secret {secret['name']}.{field} is not marked secret"
+            )
 
 
-def test_trino_catalogs_reference_credentials_without_values(project: Path, plan_available: None) -> None:
+def test_trino_catalogs_reference_credentials_without_values(
+    planned: tuple[str, dict[str, Any], str],
+) -> None:
     pytest.importorskip("dataproduct_iac.components.trino", reason="the Trino component has not landed yet")
-    done = dataproduct("plan", "--stack", "dev", "--json", "-", cwd=project)
-    assert done.returncode == 0, done.stderr
-    plan = json.loads(done.stdout)
-    config_maps = [r for r in plan["resources"] if r["type"] == "kubernetes:core/v1:ConfigMap"]
+    config_maps = [r for r in planned[1]["resources"] if r["type"] == "kubernetes:core/v1:ConfigMap"]
     catalogs = "\n".join(json.dumps(r["inputs"]) for r in config_maps)
     assert "warehouse" in catalogs and "pg" in catalogs, "the cluster's catalogs were not rendered"
     assert "${ENV:" in catalogs, "catalog credentials should be ${ENV:VAR} references"
