@@ -55,8 +55,20 @@ def _check_strict_name(value: str) -> str:
     return value
 
 
-ResourceName = Annotated[str, AfterValidator(_check_resource_name)]
-StrictName = Annotated[str, AfterValidator(_check_strict_name)]
+ResourceName = Annotated[
+    str,
+    AfterValidator(_check_resource_name),
+    Field(json_schema_extra={"pattern": RESOURCE_NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}),
+]
+StrictName = Annotated[
+    str,
+    AfterValidator(_check_strict_name),
+    Field(
+        description="Depot and cluster names: a letter, then lower-case letters and digits (no '-'), "
+        f"at most {MAX_NAME_LENGTH} characters.",
+        json_schema_extra={"pattern": STRICT_NAME_PATTERN, "maxLength": MAX_NAME_LENGTH},
+    ),
+]
 
 _UNKNOWN_FIELD = "unknown_field"
 
@@ -150,16 +162,20 @@ class ResourceMeta(StrictModel):
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1",)
     NAME_IS_STRICT: ClassVar[bool] = False
 
-    name: str
-    version: str
-    type: str
-    tags: list[str] = Field(default_factory=list)
-    description: str | None = None
-    owner: str | None = None
-    layer: str | None = Field(default=None, pattern=r"^(user|system)$")
-    workspace: str | None = None
-    title: str | None = None
-    refs: list[Ref] = Field(default_factory=list)
+    name: str = Field(
+        description="Resource name: lower-case letters, digits and '-', starting and ending with a letter "
+        f"or digit, at most {MAX_NAME_LENGTH} characters. Unique per kind.",
+        json_schema_extra={"pattern": RESOURCE_NAME_PATTERN, "maxLength": MAX_NAME_LENGTH},
+    )
+    version: str = Field(description="Manifest version of the kind.")
+    type: str = Field(description="The kind of resource.")
+    tags: list[str] = Field(default_factory=list, description="Free-form tags (e.g. 'DPDomain.Sales').")
+    description: str | None = Field(default=None, description="What the resource is for.")
+    owner: str | None = Field(default=None, description="Owner (a user or team id).")
+    layer: str | None = Field(default=None, pattern=r"^(user|system)$", description="'user' or 'system'.")
+    workspace: str | None = Field(default=None, description="DataOS workspace of workspace-level resources.")
+    title: str | None = Field(default=None, description="Human-readable title.")
+    refs: list[Ref] = Field(default_factory=list, description="Documentation links.")
 
     @field_validator("name")
     @classmethod

@@ -53,6 +53,8 @@ class BundleSchedule(StrictModel):
 
 
 class BundleSpec(StrictModel):
+    """Resource ids are unique; every dependency names an id of this bundle; no cycles."""
+
     workspaces: list[Workspace] = Field(default_factory=list)
     resources: list[BundleResource] = Field(min_length=1)
     schedule: BundleSchedule | None = None

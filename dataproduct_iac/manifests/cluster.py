@@ -104,6 +104,11 @@ EnvMap = Annotated[dict[str, PropertyValue], Field(default_factory=dict)]
 
 
 class Minerva(StrictModel):
+    """Trino settings: coordinatorEnvs/workerEnvs keys are CONF__<file>__<property> (e.g.
+    CONF__config__query.max-memory → query.max-memory in config.properties), JVM__opts, or plain
+    environment variable names. Each depots[].address must name a defined depot; catalog names
+    are unique."""
+
     selector: Selector = Field(default_factory=Selector)
     replicas: int = Field(default=1, ge=0, le=1000)
     resources: Resources = Field(default_factory=Resources)
@@ -129,6 +134,8 @@ class Minerva(StrictModel):
 
 
 class ClusterSpec(StrictModel):
+    """The cluster: maintenance (restart and scaling crons) and the Trino (minerva) section."""
+
     compute: str | None = None
     run_as_user: str | None = None
     maintenance: Maintenance = Field(default_factory=Maintenance)

@@ -116,6 +116,12 @@ class ConnectionSecret(StrictModel):
 
 
 class DepotSpec(StrictModel):
+    """The connection goes under a block named after the type (v2alpha: s3, redshift, postgres, jdbc,
+    snowflake) or under spec (v1, and v2alpha as some files write it), not both. Credentials are
+    secrets (v2alpha, references to instance secrets) or connectionSecret (v1, inline; each entry
+    becomes an implicit instance secret named <depot>-<acl>). A depot with a read-write (rw)
+    secret must also have a read (r) secret."""
+
     type: Annotated[DepotType, BeforeValidator(_upper)]
     description: str | None = None
     external: bool = False

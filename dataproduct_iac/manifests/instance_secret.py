@@ -38,6 +38,9 @@ class InstanceSecretType(StrEnum):
 
 
 class InstanceSecretSpec(StrictModel):
+    """The secret: data values are secret (never echoed in messages); files are read from paths
+    below the project directory."""
+
     type: InstanceSecretType
     acl: Acl
     data: dict[SecretKey, SecretValue] = Field(default_factory=dict)

@@ -99,6 +99,11 @@ class RelatedDataProduct(StrictModel):
 
 
 class V1BetaData(StrictModel):
+    """resource references the bundle that builds the product (bundle:v1beta:<name>); inputs and
+    outputs address datasets in defined depots (dataset:depot:collection:dataset or
+    dataos://depot:collection/dataset); outputs need a depot with a read-write secret; ports.talos
+    is deprecated (accepted with a warning)."""
+
     meta: DataProductMeta
     collaborators: list[Collaborator] = Field(default_factory=list)
     resource: Reference
@@ -138,6 +143,8 @@ class AlphaResource(StrictModel):
 
 
 class V1AlphaData(StrictModel):
+    """The older layout: collaborators as plain names, resources[] (name, type) instead of resource."""
+
     meta: DataProductMeta = Field(default_factory=DataProductMeta)
     collaborators: list[str | Collaborator] = Field(default_factory=list)
     resources: list[AlphaResource] = Field(default_factory=list)

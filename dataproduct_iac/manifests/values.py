@@ -7,7 +7,7 @@ import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 _QUANTITY = re.compile(
     r"^(?P<num>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$"
@@ -57,6 +57,7 @@ Quantity = Annotated[
     str,
     BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v),
     AfterValidator(_check_quantity),
+    Field(description="A Kubernetes quantity, e.g. 500m, 2, 512Mi, 52Gi."),
 ]
 """A Kubernetes quantity kept in its original spelling, validated."""
 
@@ -116,7 +117,11 @@ def check_cron(expression: str) -> str:
     return text
 
 
-CronExpression = Annotated[str, AfterValidator(check_cron)]
+CronExpression = Annotated[
+    str,
+    AfterValidator(check_cron),
+    Field(description="A five-field cron expression (minute hour day-of-month month day-of-week)."),
+]
 
 
 def _check_timezone(value: str) -> str:
@@ -127,4 +132,4 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, AfterValidator(_check_timezone)]
+TimeZone = Annotated[str, AfterValidator(_check_timezone), Field(description="An IANA time zone, e.g. UTC.")]

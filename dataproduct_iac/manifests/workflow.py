@@ -79,6 +79,9 @@ class SourceConfig(StrictModel):
 
 
 class ScannerStackSpec(StrictModel):
+    """What the scanner reads: depot (a name or a dataos:// address) and filter patterns (regular
+    expressions) for schemas and tables."""
+
     depot: str
     source_config: SourceConfig = Field(default_factory=SourceConfig)
 
@@ -98,6 +101,9 @@ class ScannerStackSpec(StrictModel):
 
 
 class JobSpec(StrictModel):
+    """A job: stack scanner:<version> is supported (other stacks are rejected); stackSpec scans a
+    defined depot."""
+
     stack: str
     compute: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARN", "WARNING", "ERROR"] = "INFO"
@@ -141,6 +147,8 @@ class DagJob(StrictModel):
 
 
 class WorkflowSpec(StrictModel):
+    """Job names are unique; dependencies name jobs of the same DAG."""
+
     title: str | None = None
     schedule: Schedule | None = None
     dag: list[DagJob] = Field(min_length=1)
