@@ -1,0 +1,346 @@
+"""``ScannerJob``: runs ``dataproduct scan`` for a scanner workflow on Kubernetes.
+
+A Kubernetes ``Job`` (or a ``CronJob`` when ``workflow.schedule.cron`` is set) in the image
+``settings.scanner_image``. The scanner container is configured through ``DATAPRODUCT_SCAN_*``
+environment variables (see docs/scanner.md) and reads AWS credentials either from a Kubernetes
+Secret built from the depot's read instance secret, or, when
+``settings.scanner_service_account_role_arn`` is set, through IRSA (a ServiceAccount annotated
+with the role; no keys at all).
+
+DAGs: the workflow's scanner jobs for the depot run in one pod, in topological order: every job
+but the last is an init container (init containers run one after another, each only once the
+previous one succeeded), the last is the main container. A failing job stops the pod and the Job
+retries it as a whole (``backoffLimit``). A dependency on a job that scans another depot cannot be
+honoured by that pod and is refused with an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..manifests import Depot, InstanceSecret, Workflow
+from ..manifests.depot import S3Connection
+from ..manifests.workflow import DagJob, FilterPattern
+from ..scanner.core import DatabaseNaming
+from ..scanner.credentials import credential_keys
+from ..settings import StackSettings
+
+TYPE = "dataproduct:index:ScannerJob"
+
+DEFAULT_REQUESTS = {"cpu": "250m", "memory": "512Mi"}
+DEFAULT_LIMITS = {"cpu": "1", "memory": "1Gi"}
+TTL_WHEN_GC = 600
+"""``gcWhenComplete: true`` → finished Jobs are removed this many seconds later (time to read logs)."""
+RUN_AS_USER = 10001
+EXIT_BAD_INPUT = 1
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+@dataclass
+class ScannerJobArgs:
+    """What a :class:`ScannerJob` is made from."""
+
+    workflow: Workflow
+    depot: Depot
+    read_secret: InstanceSecret | None
+    settings: StackSettings
+    namespace: str | None = None
+    """Kubernetes namespace; default ``settings.namespace``."""
+    bucket_name: str | None = None
+    """Physical bucket; default: the manifest's bucket (external) or ``settings.bucket_name`` (managed)."""
+
+
+def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
+    """The workflow's scanner jobs for ``depot`` in topological order (ties in manifest order)."""
+    jobs = [j for j in workflow.scanner_jobs if j.spec.stack_spec.depot_address.depot == depot]
+    if not jobs:
+        raise ValueError(f"workflow {workflow.name!r} has no scanner job for depot {depot!r}")
+    mine = {j.name for j in jobs}
+    every = {j.name for j in workflow.workflow.dag}
+    for job in jobs:
+        for dep in job.dependencies:
+            if dep not in mine and dep in every:
+                raise ValueError(
+                    f"workflow {workflow.name!r}: job {job.name!r} depends on {dep!r}, which does not scan "
+                    f"depot {depot!r}; one ScannerJob runs one depot's jobs in order and cannot wait for "
+                    "another depot's job (split the workflow, or make them independent)"
+                )
+    done: list[DagJob] = []
+    remaining = list(jobs)
+    while remaining:
+        ready = [
+            j for j in remaining if all(d in {x.name for x in done} for d in j.dependencies if d in mine)
+        ]
+        if not ready:
+            cycle = ", ".join(j.name for j in remaining)
+            raise ValueError(f"workflow {workflow.name!r}: the jobs {cycle} depend on each other in a cycle")
+        done.append(ready[0])
+        remaining.remove(ready[0])
+    return done
+
+
+def _resources(job: DagJob) -> dict[str, dict[str, str]]:
+    requests = {k: v for k, v in job.spec.resources.requests.model_dump().items() if v is not None}
+    limits = {k: v for k, v in job.spec.resources.limits.model_dump().items() if v is not None}
+    return {"requests": {**DEFAULT_REQUESTS, **requests}, "limits": {**DEFAULT_LIMITS, **limits}}
+
+
+def _filter_env(prefix: str, pattern: FilterPattern) -> list[dict[str, str]]:
+    out = []
+    if pattern.includes:
+        out.append({"name": f"DATAPRODUCT_SCAN_{prefix}_INCLUDES", "value": json.dumps(pattern.includes)})
+    if pattern.excludes:
+        out.append({"name": f"DATAPRODUCT_SCAN_{prefix}_EXCLUDES", "value": json.dumps(pattern.excludes)})
+    return out
+
+
+def scanner_env(
+    job: DagJob,
+    depot: Depot,
+    bucket: str,
+    settings: StackSettings,
+    credential_secret: str | None,
+    secret_keys: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The container's environment: scanner settings, region/endpoint, credentials by reference."""
+    connection = depot.connection
+    assert isinstance(connection, S3Connection)
+    naming = DatabaseNaming.from_stack(settings, depot.name)
+    config = job.spec.stack_spec.config
+    env: list[dict[str, Any]] = [
+        {"name": "DATAPRODUCT_SCAN_BUCKET", "value": bucket},
+        {"name": "DATAPRODUCT_SCAN_PREFIX", "value": connection.prefix},
+        {"name": "DATAPRODUCT_SCAN_DEPOT", "value": depot.name},
+        {"name": "DATAPRODUCT_SCAN_FORMAT", "value": connection.format.value},
+        {"name": "DATAPRODUCT_SCAN_DATABASE_TEMPLATE", "value": naming.template},
+        {"name": "DATAPRODUCT_SCAN_MARK_DELETED", "value": "true" if config.mark_deleted_tables else "false"},
+        {"name": "DATAPRODUCT_SCAN_OUTPUT", "value": "json"},
+        *_filter_env("SCHEMA", config.schema_filter_pattern),
+        *_filter_env("TABLE", config.table_filter_pattern),
+    ]
+    if naming.overrides:
+        env.append({"name": "DATAPRODUCT_SCAN_DATABASE_OVERRIDES", "value": json.dumps(naming.overrides)})
+    address = job.spec.stack_spec.depot_address
+    if address.collection:
+        only = f"{address.collection}/{address.dataset}" if address.dataset else address.collection
+        env.append({"name": "DATAPRODUCT_SCAN_ONLY", "value": only})
+    region = connection.region or settings.region
+    if region:
+        env.append({"name": "AWS_REGION", "value": region})
+    if connection.endpoint:
+        env.append({"name": "AWS_ENDPOINT_URL", "value": connection.endpoint})
+    if credential_secret:
+        for var, key in sorted(secret_keys.items()):
+            env.append({"name": var, "valueFrom": {"secretKeyRef": {"name": credential_secret, "key": key}}})
+    names = {e["name"] for e in env}
+    env.extend({"name": k, "value": v} for k, v in sorted(job.spec.envs.items()) if k not in names)
+    return env
+
+
+def _container(name: str, image: str, env: list[dict[str, Any]], job: DagJob) -> dict[str, Any]:
+    return {
+        "name": name,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["dataproduct", "scan"],
+        "env": env,
+        "resources": _resources(job),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS_USER,
+            "runAsGroup": RUN_AS_USER,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+
+
+def _container_name(job: DagJob) -> str:
+    return re.sub(r"[^a-z0-9-]", "-", job.name.lower())[:63].strip("-") or "scan"
+
+
+def render_job_spec(
+    jobs: list[DagJob],
+    depot: Depot,
+    bucket: str,
+    settings: StackSettings,
+    *,
+    labels: dict[str, str],
+    credential_secret: str | None,
+    secret_keys: dict[str, str],
+    service_account: str | None,
+) -> dict[str, Any]:
+    """The ``batch/v1`` JobSpec (plain camelCase dict) running ``jobs`` in order in one pod."""
+    containers = [
+        _container(
+            _container_name(job),
+            settings.scanner_image,
+            scanner_env(job, depot, bucket, settings, credential_secret, secret_keys),
+            job,
+        )
+        for job in jobs
+    ]
+    pod_spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS_USER,
+            "runAsGroup": RUN_AS_USER,
+            "fsGroup": RUN_AS_USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": containers[-1:],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+    }
+    if len(containers) > 1:
+        pod_spec["initContainers"] = containers[:-1]
+    if service_account:
+        pod_spec["serviceAccountName"] = service_account
+    spec: dict[str, Any] = {
+        "backoffLimit": max(job.spec.retry.count for job in jobs),
+        # Exit code 1 is bad input (missing bucket, bad settings): retrying cannot help.
+        "podFailurePolicy": {
+            "rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [EXIT_BAD_INPUT]}}]
+        },
+        "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+    }
+    if any(job.gc_when_complete for job in jobs):
+        spec["ttlSecondsAfterFinished"] = TTL_WHEN_GC
+    return spec
+
+
+class ScannerJob(pulumi.ComponentResource):
+    """The depot scanner of one workflow: a Job, or a CronJob on ``schedule.cron``.
+
+    Children: a Secret with the read credentials (unless IRSA), a ServiceAccount (IRSA only), and
+    the Job/CronJob. Outputs: ``namespace``, ``job_name``, ``kind`` (``Job`` or ``CronJob``),
+    ``image``.
+    """
+
+    namespace: pulumi.Output[str]
+    job_name: pulumi.Output[str]
+    kind: pulumi.Output[str]
+    image: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ScannerJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        depot = args.depot
+        settings = args.settings
+        connection = depot.connection
+        if not isinstance(connection, S3Connection):
+            raise ValueError(f"depot {depot.name!r} is {depot.depot_type.value}; the scanner reads S3 depots")
+        jobs = ordered_jobs(args.workflow, depot.name)
+        super().__init__(TYPE, name, None, opts)
+
+        namespace = args.namespace or settings.namespace
+        physical = settings.physical_name(name, max_length=52)
+        bucket = args.bucket_name or (
+            connection.bucket if depot.depot.external else settings.bucket_name(connection.bucket)
+        )
+        labels = {
+            "app.kubernetes.io/name": "dataproduct-scanner",
+            "app.kubernetes.io/instance": physical,
+            "app.kubernetes.io/component": "scanner",
+            "app.kubernetes.io/managed-by": "dataproduct-iac",
+            "dataproduct.io/workflow": args.workflow.name,
+            "dataproduct.io/depot": depot.name,
+        }
+        child = pulumi.ResourceOptions(parent=self)
+        depends: list[pulumi.Resource] = []
+        credential_secret: str | None = None
+        secret_keys: dict[str, str] = {}
+        service_account: str | None = None
+        role_arn = settings.scanner_service_account_role_arn
+        if role_arn:
+            service_account = physical
+            depends.append(
+                k8s.core.v1.ServiceAccount(
+                    f"{name}-sa",
+                    metadata={
+                        "name": physical,
+                        "namespace": namespace,
+                        "labels": labels,
+                        "annotations": {IRSA_ANNOTATION: role_arn},
+                    },
+                    automount_service_account_token=False,
+                    opts=child,
+                )
+            )
+        elif args.read_secret is not None:
+            data = args.read_secret.instance_secret.data
+            keys = credential_keys(list(data))
+            if keys:
+                credential_secret = f"{physical}-credentials"
+                secret_keys = {var: var for var in keys}
+                values = {var: data[key].get_secret_value() for var, key in keys.items()}
+                depends.append(
+                    k8s.core.v1.Secret(
+                        f"{name}-credentials",
+                        metadata={"name": credential_secret, "namespace": namespace, "labels": labels},
+                        type="Opaque",
+                        string_data=pulumi.Output.secret(values),
+                        opts=pulumi.ResourceOptions(
+                            parent=self, additional_secret_outputs=["data", "stringData"]
+                        ),
+                    )
+                )
+            else:
+                pulumi.log.warn(
+                    f"instance secret {args.read_secret.name!r} has no access key/secret key pair; the "
+                    "scanner uses the pod's default AWS credentials",
+                    resource=self,
+                )
+        job_spec = render_job_spec(
+            jobs,
+            depot,
+            bucket,
+            settings,
+            labels=labels,
+            credential_secret=credential_secret,
+            secret_keys=secret_keys,
+            service_account=service_account,
+        )
+        metadata = {"name": physical, "namespace": namespace, "labels": labels}
+        job_opts = pulumi.ResourceOptions(parent=self, depends_on=depends, delete_before_replace=True)
+        schedule = args.workflow.workflow.schedule
+        resource: pulumi.CustomResource
+        if schedule is not None:
+            cron_spec: dict[str, Any] = {
+                "schedule": schedule.cron,
+                "concurrencyPolicy": schedule.concurrency_policy.value,
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 3,
+                "jobTemplate": {"metadata": {"labels": labels}, "spec": job_spec},
+            }
+            if schedule.timezone:
+                cron_spec["timeZone"] = schedule.timezone
+            resource = k8s.batch.v1.CronJob(
+                f"{name}-cronjob", metadata=metadata, spec=cron_spec, opts=job_opts
+            )
+            kind = "CronJob"
+        else:
+            resource = k8s.batch.v1.Job(f"{name}-job", metadata=metadata, spec=job_spec, opts=job_opts)
+            kind = "Job"
+        if schedule is not None and schedule.end_on:
+            pulumi.log.warn(
+                f"workflow {args.workflow.name!r}: schedule.endOn has no CronJob equivalent; the CronJob "
+                "keeps running until the workflow is removed",
+                resource=self,
+            )
+        self.job = resource
+        self.namespace = pulumi.Output.from_input(namespace)
+        self.job_name = pulumi.Output.from_input(physical)
+        self.kind = pulumi.Output.from_input(kind)
+        self.image = pulumi.Output.from_input(settings.scanner_image)
+        self.register_outputs(
+            {"namespace": self.namespace, "job_name": self.job_name, "kind": self.kind, "image": self.image}
+        )
