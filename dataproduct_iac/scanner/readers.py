@@ -1,7 +1,7 @@
 """Schema readers, one per format. Each reads as little of the object as its format allows.
 
-- Parquet: the footer only, through :class:`RangedS3File` (pyarrow seeks to the end and reads the
-  footer; the row groups are never fetched).
+- Parquet: the footer only, through :class:`RangedS3File`: one ranged GET of the last 16 KiB
+  (a second one when the footer is longer); pyarrow parses those bytes. Row groups are never fetched.
 - CSV: the first ``sample_bytes`` (one ranged GET): the header plus type inference over the
   complete rows of that sample.
 - JSON lines: the first ``sample_bytes``: the union of the keys of the sampled objects.
@@ -63,7 +63,36 @@ def _text_sample(
     return text, truncated
 
 
+PARQUET_TAIL_BYTES = 16 * 1024
+"""First (and usually only) GET per Parquet file: the last 16 KiB, which hold the footer of most files."""
+_MAGIC = b"PAR1"
+
+
+def parquet_footer(reader: RangedS3File, tail_bytes: int = PARQUET_TAIL_BYTES) -> bytes:
+    """``PAR1 + footer + length + PAR1``: the footer alone, as a buffer pyarrow reads like a file.
+
+    One ranged GET of the object's tail; a second one only when the footer is longer than that
+    tail. (pyarrow's own reader would fetch the last 64 KiB whatever the footer's size.)
+    """
+    size = reader.size
+    if size < 12:
+        raise CorruptFile("too small to be a Parquet file")
+    reader.seek(-min(size, tail_bytes), io.SEEK_END)
+    tail = reader.read()
+    if tail[-4:] != _MAGIC:
+        raise CorruptFile("no Parquet magic bytes at the end of the file")
+    length = int.from_bytes(tail[-8:-4], "little")
+    if length <= 0 or length + 12 > size:
+        raise CorruptFile(f"footer length {length} does not fit a file of {size} bytes")
+    if length + 8 > len(tail):
+        missing = length + 8 - len(tail)
+        reader.seek(size - len(tail) - missing)
+        tail = reader.read(missing) + tail
+    return _MAGIC + tail[-(length + 8) :]
+
+
 def read_parquet(s3: Any, bucket: str, obj: S3Object, stats: RequestStats) -> FileSchema:
+    """The schema from the footer: pyarrow parses the footer bytes fetched by :func:`parquet_footer`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -71,16 +100,18 @@ def read_parquet(s3: Any, bucket: str, obj: S3Object, stats: RequestStats) -> Fi
 
     reader = RangedS3File(s3, bucket, obj.key, obj.size, stats)
     try:
-        parquet = pq.ParquetFile(reader, pre_buffer=False)
+        footer = parquet_footer(reader)
+        parquet = pq.ParquetFile(pa.BufferReader(footer))
         schema = parquet.schema_arrow
         rows = parquet.metadata.num_rows
         row_groups = parquet.metadata.num_row_groups
+    except CorruptFile as exc:
+        raise CorruptFile(f"{obj.key}: not a readable Parquet file ({exc})") from None
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as exc:
         raise CorruptFile(f"{obj.key}: not a readable Parquet file ({exc})") from None
     columns = [Column(f.name, arrow_to_hive(f.type)) for f in schema]
-    return FileSchema(
-        columns, extra={"rows": rows, "row_groups": row_groups, "bytes_read": reader.bytes_read}
-    )
+    extra = {"rows": rows, "row_groups": row_groups, "bytes_read": reader.bytes_read}
+    return FileSchema(columns, extra=extra)
 
 
 def infer_value(value: str) -> str | None:
