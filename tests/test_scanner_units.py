@@ -1,0 +1,153 @@
+"""Scanner pieces without a server: type merging, inference, layout, env settings, naming."""
+
+from __future__ import annotations
+
+import pytest
+
+from dataproduct_iac.scanner import DatabaseNaming, settings_from_env
+from dataproduct_iac.scanner.credentials import credential_keys
+from dataproduct_iac.scanner.env import EnvError
+from dataproduct_iac.scanner.layout import S3Object, group_objects
+from dataproduct_iac.scanner.readers import infer_value
+from dataproduct_iac.scanner.types import Column, SchemaConflict, iceberg_to_hive, merge_columns, widen
+from dataproduct_iac.settings import StackSettings
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "merged"),
+    [
+        ("int", "bigint", "bigint"),
+        ("tinyint", "smallint", "smallint"),
+        ("float", "double", "double"),
+        ("decimal(10,2)", "decimal(8,4)", "decimal(12,4)"),
+        ("struct<a:int>", "struct<a:bigint,b:string>", "struct<a:bigint,b:string>"),
+        ("array<int>", "array<bigint>", "array<bigint>"),
+    ],
+)
+def test_compatible_types_widen(left: str, right: str, merged: str) -> None:
+    assert widen(left, right) == merged
+    assert widen(right, left) == merged
+
+
+@pytest.mark.parametrize(("left", "right"), [("bigint", "string"), ("int", "double"), ("date", "timestamp")])
+def test_incompatible_types_conflict(left: str, right: str) -> None:
+    with pytest.raises(SchemaConflict):
+        widen(left, right)
+
+
+def test_inferred_types_fall_back() -> None:
+    assert widen("bigint", "double", inferred=True) == "double"
+    assert widen("date", "timestamp", inferred=True) == "timestamp"
+    assert widen("boolean", "bigint", inferred=True) == "string"
+
+
+def test_merge_columns_appends_and_names_every_conflict() -> None:
+    base = [Column("a", "int"), Column("b", "string")]
+    assert merge_columns(base, [Column("A", "bigint"), Column("c", "date")]) == [
+        Column("a", "bigint"),
+        Column("b", "string"),
+        Column("c", "date"),
+    ]
+    with pytest.raises(SchemaConflict, match=r"column 'a'.*column 'b'"):
+        merge_columns(base, [Column("a", "string"), Column("b", "int")])
+
+
+@pytest.mark.parametrize(
+    ("value", "hive"),
+    [
+        ("", None),
+        ("42", "bigint"),
+        ("-1.5e3", "double"),
+        ("TRUE", "boolean"),
+        ("2024-01-31", "date"),
+        ("2024-01-31 10:00:00.123", "timestamp"),
+        ("2024-01-31T10:00:00", "string"),
+        ("12345678901234567890", "double"),
+        ("hello", "string"),
+    ],
+)
+def test_csv_value_inference(value: str, hive: str | None) -> None:
+    assert infer_value(value) == hive
+
+
+def test_iceberg_types() -> None:
+    assert iceberg_to_hive("decimal(9, 3)") == "decimal(9,3)"
+    assert iceberg_to_hive({"type": "list", "element": "long", "element-id": 3}) == "array<bigint>"
+    nested = {"type": "struct", "fields": [{"id": 1, "name": "x", "type": "uuid"}]}
+    assert iceberg_to_hive(nested) == "struct<x:string>"
+
+
+def objs(*keys: str) -> list[S3Object]:
+    return [S3Object(k, 10) for k in keys]
+
+
+def test_layout_groups_datasets_partitions_and_skips_hidden_files() -> None:
+    found = group_objects(
+        objs(
+            "raw/c/t/dt=1/h=0/a.parquet",
+            "raw/c/t/dt=2/h=5/b.parquet",
+            "raw/c/t/_SUCCESS",
+            "raw/c/t/.a.parquet.crc",
+            "raw/c/t/_temporary/0/x.parquet",
+            "raw/c/loose.parquet",
+            "raw/c/u/",
+            "raw/c/d/_delta_log/0000.json",
+            "raw/c/d/part.parquet",
+        ),
+        "raw/",
+    )
+    assert sorted(found) == [("c", "d"), ("c", "t")]
+    table = found[("c", "t")]
+    assert table.partition_keys == ["dt", "h"]
+    assert table.partitions == {("1", "0"): "raw/c/t/dt=1/h=0/", ("2", "5"): "raw/c/t/dt=2/h=5/"}
+    assert [f.key for f in table.files] == ["raw/c/t/dt=1/h=0/a.parquet", "raw/c/t/dt=2/h=5/b.parquet"]
+    assert table.format("CSV") == "PARQUET"
+    with pytest.raises(ValueError, match="Delta"):
+        found[("c", "d")].format("PARQUET")
+
+
+def test_layout_problems_are_reported() -> None:
+    found = group_objects(objs("c/t/dt=1/a.csv", "c/t/b.csv", "c/m/x.csv", "c/m/y.json", "c/n/sub/a.csv"), "")
+    assert "inconsistent partition layout" in found[("c", "t")].problems[0]
+    with pytest.raises(ValueError, match="several formats"):
+        found[("c", "m")].format(None)
+    assert "neither a k=v partition directory" in found[("c", "n")].problems[0]
+
+
+def test_env_settings() -> None:
+    values = settings_from_env(
+        {
+            "DATAPRODUCT_SCAN_BUCKET": "b",
+            "DATAPRODUCT_SCAN_MARK_DELETED": "true",
+            "DATAPRODUCT_SCAN_CONCURRENCY": "3",
+            "DATAPRODUCT_SCAN_SCHEMA_INCLUDES": '["^ga_"]',
+            "DATAPRODUCT_SCAN_FORMATS": "parquet, csv",
+            "DATAPRODUCT_SCAN_ONLY": "ga_web,ga_app/events",
+            "UNRELATED": "x",
+        }
+    )
+    assert values["bucket"] == "b" and values["mark_deleted"] is True and values["concurrency"] == 3
+    assert values["schema_filter"].admits("ga_web") and not values["schema_filter"].admits("other")
+    assert values["formats"] == ("PARQUET", "CSV")
+    assert values["only"] == ["ga_web", "ga_app/events"]
+    with pytest.raises(EnvError, match="JSON list"):
+        settings_from_env({"DATAPRODUCT_SCAN_TABLE_EXCLUDES": "^tmp"})
+    with pytest.raises(EnvError, match="true or false"):
+        settings_from_env({"DATAPRODUCT_SCAN_DRY_RUN": "maybe"})
+
+
+def test_database_naming_matches_stack_settings() -> None:
+    settings = StackSettings(
+        stack="prod", environment="prod", name_prefix="Acme-", physical_names={"lake:x": "xdb"}
+    )
+    naming = DatabaseNaming.from_stack(settings, "lake")
+    for collection in ("ga_web", "Mixed-Case", "x"):
+        assert naming.name(collection) == settings.glue_database_name("lake", collection)
+
+
+def test_credential_keys() -> None:
+    assert credential_keys(["accesskeyid", "secretkey", "other"]) == {
+        "AWS_ACCESS_KEY_ID": "accesskeyid",
+        "AWS_SECRET_ACCESS_KEY": "secretkey",
+    }
+    assert credential_keys(["awsaccesskeyid"]) == {}
