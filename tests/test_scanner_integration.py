@@ -355,6 +355,11 @@ def test_rescan_writes_nothing(estate: Estate) -> None:
     assert second.exit_code == 0
     assert {o.action for o in second.outcomes} == {"unchanged"}
     assert estate.glue_writes() == 0, dict(estate.calls)
+    assert estate.calls["GetObject"] == 0  # objects unchanged (keys, sizes, ETags): nothing re-read
+    full = estate.scan(full=True)
+    assert {o.action for o in full.outcomes} == {"unchanged"}
+    assert estate.glue_writes() == 0
+    assert estate.calls["GetObject"] > 0
     after = {
         name: estate.table(c, name)["VersionId"] for c, name in [("ga_web", "events"), ("shop", "orders")]
     }

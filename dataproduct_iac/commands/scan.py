@@ -44,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", default=None, help="compare, write nothing")
     parser.add_argument(
+        "--full",
+        action="store_true",
+        default=None,
+        help="read every dataset, also those whose objects are unchanged since the last scan",
+    )
+    parser.add_argument(
         "--mark-deleted",
         action="store_true",
         default=None,
@@ -182,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
         "prefix": args.prefix,
         "only": args.only,
         "dry_run": args.dry_run,
+        "full": args.full,
         "mark_deleted": args.mark_deleted,
         "deleted_action": args.deleted_action,
         "concurrency": args.concurrency,

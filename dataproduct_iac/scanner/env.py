@@ -27,6 +27,7 @@ ENV_VARS: dict[str, str] = {
     "DATAPRODUCT_SCAN_MARK_DELETED": "true: handle tables whose data is gone (markDeletedTables)",
     "DATAPRODUCT_SCAN_DELETED_ACTION": "flag (default: parameter dataproduct.status=deleted) or delete",
     "DATAPRODUCT_SCAN_DRY_RUN": "true: read and compare, write nothing",
+    "DATAPRODUCT_SCAN_FULL": "true: read datasets whose objects are unchanged since the last scan too",
     "DATAPRODUCT_SCAN_CONCURRENCY": "worker threads (default 8)",
     "DATAPRODUCT_SCAN_RETRY_MODE": "botocore retry mode: standard (default) or adaptive",
     "DATAPRODUCT_SCAN_MAX_ATTEMPTS": "botocore max attempts per request (default 5)",
@@ -85,7 +86,7 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         out["formats"] = tuple(f.strip().upper() for f in env[f"{ENV_PREFIX}FORMATS"].split(",") if f.strip())
     if f"{ENV_PREFIX}ONLY" in env:
         out["only"] = [e.strip() for e in env[f"{ENV_PREFIX}ONLY"].split(",") if e.strip()]
-    for suffix, key in (("MARK_DELETED", "mark_deleted"), ("DRY_RUN", "dry_run")):
+    for suffix, key in (("MARK_DELETED", "mark_deleted"), ("DRY_RUN", "dry_run"), ("FULL", "full")):
         name = f"{ENV_PREFIX}{suffix}"
         if name in env:
             out[key] = _bool(name, env[name])

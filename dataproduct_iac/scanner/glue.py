@@ -38,6 +38,7 @@ P_LAST_SCAN = "dataproduct.last_scan"
 P_DEPOT = "dataproduct.depot"
 P_STATUS = "dataproduct.status"
 P_DELETED_AT = "dataproduct.deleted_at"
+P_FINGERPRINT = "dataproduct.fingerprint"
 OWNED_KEYS = frozenset(
     {
         "classification",

@@ -8,6 +8,7 @@ table; a ``_delta_log`` directory marks a Delta table (reported as unsupported).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ _ICEBERG_METADATA = re.compile(r"^(?:v(?P<hadoop>\d+)|(?P<version>\d+)-[^/]*)\.m
 class S3Object:
     key: str
     size: int
+    etag: str = ""
 
 
 @dataclass
@@ -64,6 +66,13 @@ class Dataset:
     @property
     def total_bytes(self) -> int:
         return sum(f.size for f in self.files) + sum(f.size for f in self.metadata_files)
+
+    def fingerprint(self, salt: str) -> str:
+        """A digest of every object of the dataset (key, size, ETag): equal digests, equal data."""
+        digest = hashlib.sha256(salt.encode())
+        for obj in sorted([*self.files, *self.metadata_files], key=lambda o: o.key):
+            digest.update(f"\n{obj.key}\t{obj.size}\t{obj.etag}".encode())
+        return digest.hexdigest()[:32]
 
     @property
     def iceberg(self) -> bool:
@@ -181,5 +190,5 @@ def list_objects(s3: Any, bucket: str, prefix: str) -> list[S3Object]:
     out: list[S3Object] = []
     for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            out.append(S3Object(item["Key"], int(item["Size"])))
+            out.append(S3Object(item["Key"], int(item["Size"]), str(item.get("ETag", ""))))
     return out
