@@ -31,9 +31,26 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error exits 1 like any other bad input (2 means "changes" here)."""
+    """argparse, but a usage error exits 1 like any other bad input (2 means "changes" here), and an
+    unknown option is named even when a required argument is missing too."""
+
+    _arguments: list[str] | None = None
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._arguments = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("the following arguments are required"):
+            unknown = [
+                a
+                for a in self._arguments or []
+                if a.startswith("-") and a != "-" and a.split("=", 1)[0] not in self._option_string_actions
+            ]
+            if unknown:
+                message = f"unrecognized arguments: {' '.join(unknown)}"
         self.print_usage(sys.stderr)
         self.exit(1, f"{self.prog}: error: {message}\n")
 
