@@ -224,6 +224,17 @@ READ_VIOLATIONS = {
     "bucket policy change": _mutated(
         read_policy(), 1, "Action", ["s3:GetBucketLocation", "s3:PutBucketPolicy"]
     ),
+    "location under a prefix condition": {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                "Resource": ARN,
+                "Condition": {"StringLike": {"s3:prefix": ["raw", "raw/*"]}},
+            },
+            read_policy()["Statement"][2],
+        ]
+    },
     "not action": _mutated(_mutated(read_policy(), 2, "Action", None), 2, "NotAction", "iam:*"),
     "reads every secret": {
         "Statement": [

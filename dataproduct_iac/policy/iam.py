@@ -323,6 +323,9 @@ def check_depot_policy(
             problems.append(f"{verb} {action} on {resource}{extra}")
 
     inside = f"{bucket_arn}/{prefix}collection/dataset/part-0.parquet"
+    granted = {a.lower() for s in doc.statements if s.allows for a in s.actions}
+    if "s3:getbucketlocation" in granted:  # a grant that never applies (e.g. under an s3:prefix condition)
+        expect(True, "s3:GetBucketLocation", bucket_arn)
     expect(True, "s3:GetObject", inside)
     expect(True, "s3:ListBucket", bucket_arn, {"s3:prefix": f"{prefix}collection/"})
     expect(write, "s3:PutObject", inside)
