@@ -6,30 +6,16 @@ import json
 from typing import Any
 
 import pytest
-from pulumi.runtime import mocks as pulumi_mocks
+from helpers.engine import SECRET_SIG, SIG_KEY, RawMocks
 
 from dataproduct_iac.components import Depot, DepotArgs, InstanceSecret, InstanceSecretArgs
 from dataproduct_iac.manifests import Acl
 from dataproduct_iac.manifests import Depot as DepotModel
 from dataproduct_iac.manifests import InstanceSecret as SecretModel
-from dataproduct_iac.plan import SECRET, Plan, PlanMocks, run_program
+from dataproduct_iac.plan import SECRET, Plan, run_program
 from dataproduct_iac.settings import StackSettings
 
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 PASSWORD = "s3cr3t-value-never-shown"
-
-
-class RawMocks(PlanMocks):
-    """Keeps the raw inputs the engine receives (with the secret signature) for assertions."""
-
-    def __init__(self, preview: bool) -> None:
-        super().__init__(preview)
-        self.raw: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        self.raw[args.name] = args.inputs
-        return super().new_resource(args)
 
 
 def secret_model(name: str = "sales-r", acl: str = "r", files: dict[str, str] | None = None) -> SecretModel:

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
-import pulumi
 import pytest
-from pulumi.runtime import mocks
+from helpers.engine import is_secret, k8s_object, plain, run_component
 
 from dataproduct_iac.graph import resolve
 from dataproduct_iac.loader import load
@@ -17,69 +16,9 @@ from dataproduct_iac.placeholders import ValueSources
 from dataproduct_iac.policy.pod_security import check_pod_security, check_resources
 from dataproduct_iac.settings import StackSettings
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 K8S_VERSION = kubernetes_validate.latest_version()
 SETTINGS = StackSettings(stack="dev", environment="dev", region="us-east-1", name_prefix="acme-")
-
-
-class Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[mocks.MockResourceArgs] = []
-
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.resources.append(args)
-        return (f"{args.name}-id" if args.custom else None), dict(args.inputs)
-
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
-
-
-class RecordingMonitor(mocks.MockMonitor):
-    def __init__(self, recorder: Recorder) -> None:
-        super().__init__(recorder)
-        self.requests: list[Any] = []
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        self.requests.append(request)
-        return response
-
-
-def run(make: Any, *, preview: bool) -> tuple[Recorder, RecordingMonitor, dict[str, Any]]:
-    recorder = Recorder()
-    monitor = RecordingMonitor(recorder)
-    pulumi.runtime.set_mocks(recorder, project="dataproduct", stack="dev", preview=preview, monitor=monitor)
-    outputs: dict[str, Any] = {}
-
-    @pulumi.runtime.test
-    def body() -> Any:
-        component = make()
-        keys = ["namespace", "job_name", "kind", "image"]
-        return pulumi.Output.all(*[getattr(component, k) for k in keys]).apply(
-            lambda values: outputs.update(zip(keys, values, strict=True))
-        )
-
-    body()
-    return recorder, monitor, outputs
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        if value.get(SECRET_SIG) is not None and "value" in value:
-            return plain(value["value"])
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def k8s_object(resource: mocks.MockResourceArgs) -> dict[str, Any]:
-    group_version, kind = resource.typ.removeprefix("kubernetes:").split(":")
-    group, version = group_version.split("/")
-    api_version = version if group == "core" else f"{group}/{version}"
-    return {"apiVersion": api_version, "kind": kind, **plain(resource.inputs)}
+OUTPUTS = ["namespace", "job_name", "kind", "image"]
 
 
 @pytest.fixture
@@ -124,17 +63,17 @@ def scan_job(
 @pytest.mark.parametrize("preview", [True, False])
 def test_seed_workflow_is_a_valid_restricted_cronjob(seed: Any, preview: bool) -> None:
     workflow, depot, secret = seed
-    recorder, monitor, outputs = run(scanner(workflow, depot, secret, SETTINGS), preview=preview)
-    custom = [r for r in recorder.resources if r.custom]
+    run = run_component(scanner(workflow, depot, secret, SETTINGS), preview=preview, outputs=OUTPUTS)
+    custom = [r for r in run.resources if r.custom]
     assert sorted(r.typ for r in custom) == ["kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Secret"]
     for resource in custom:
         kubernetes_validate.validate(k8s_object(resource), K8S_VERSION, strict=True)
-    assert [(r.typ, r.name) for r in recorder.resources if not r.custom] == [
+    assert [(r.typ, r.name) for r in run.resources if not r.custom] == [
         ("dataproduct:index:ScannerJob", "scan-depot")
     ]
     assert all(r.name.startswith("scan-depot-") for r in custom)
     assert all(
-        r.parent.endswith("dataproduct:index:ScannerJob::scan-depot") for r in monitor.requests if r.custom
+        r.parent.endswith("dataproduct:index:ScannerJob::scan-depot") for r in run.registrations if r.custom
     )
     cron = k8s_object(next(r for r in custom if r.typ.endswith("CronJob")))
     assert cron["metadata"]["name"] == "acme-scan-depot-dev"
@@ -171,7 +110,7 @@ def test_seed_workflow_is_a_valid_restricted_cronjob(seed: Any, preview: bool) -
     assert naming.name("ga_web") == SETTINGS.glue_database_name("s3depot", "ga_web")
     assert check_pod_security(cron) == []
     assert check_resources(cron) == []
-    assert outputs == {
+    assert run.outputs == {
         "namespace": "dataproduct",
         "job_name": "acme-scan-depot-dev",
         "kind": "CronJob",
@@ -182,15 +121,12 @@ def test_seed_workflow_is_a_valid_restricted_cronjob(seed: Any, preview: bool) -
 @pytest.mark.parametrize("preview", [True, False])
 def test_secret_values_only_in_the_kubernetes_secret_and_marked_secret(seed: Any, preview: bool) -> None:
     workflow, depot, secret = seed
-    recorder, _, _ = run(scanner(workflow, depot, secret, SETTINGS), preview=preview)
+    run = run_component(scanner(workflow, depot, secret, SETTINGS), preview=preview)
     values = [v.get_secret_value() for v in secret.instance_secret.data.values()]
-    for resource in recorder.resources:
+    for resource in run.resources:
         text = repr(resource.inputs)
         if resource.typ == "kubernetes:core/v1:Secret":
-            assert (
-                isinstance(resource.inputs["stringData"], dict)
-                and SECRET_SIG in resource.inputs["stringData"]
-            )
+            assert is_secret(resource.inputs["stringData"])
             assert plain(resource.inputs["stringData"]) == {
                 "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEEXAMPLE00",
                 "AWS_SECRET_ACCESS_KEY": "example-secret-access-key",
@@ -222,8 +158,8 @@ def test_dag_runs_in_topological_order_as_init_containers() -> None:
             },
         }
     )
-    recorder, _, outputs = run(scanner(workflow, depot, None, SETTINGS), preview=False)
-    custom = [r for r in recorder.resources if r.custom]
+    run = run_component(scanner(workflow, depot, None, SETTINGS), preview=False, outputs=OUTPUTS)
+    custom = [r for r in run.resources if r.custom]
     assert [r.typ for r in custom] == ["kubernetes:batch/v1:Job"]
     job = k8s_object(custom[0])
     kubernetes_validate.validate(job, K8S_VERSION, strict=True)
@@ -242,7 +178,7 @@ def test_dag_runs_in_topological_order_as_init_containers() -> None:
     assert env["AWS_ENDPOINT_URL"] == "http://minio:9000"
     assert "AWS_ACCESS_KEY_ID" not in env
     assert check_pod_security(job) == [] and check_resources(job) == []
-    assert outputs["kind"] == "Job"
+    assert run.outputs["kind"] == "Job"
 
 
 def test_irsa_uses_an_annotated_service_account_and_no_keys(seed: Any) -> None:
@@ -250,8 +186,8 @@ def test_irsa_uses_an_annotated_service_account_and_no_keys(seed: Any) -> None:
     settings = StackSettings(
         stack="prod", environment="prod", scanner_service_account_role_arn="arn:aws:iam::1:role/s"
     )
-    recorder, _, _ = run(scanner(workflow, depot, secret, settings), preview=False)
-    custom = {r.typ: r for r in recorder.resources if r.custom}
+    run = run_component(scanner(workflow, depot, secret, settings), preview=False)
+    custom = {r.typ: r for r in run.resources if r.custom}
     assert set(custom) == {"kubernetes:core/v1:ServiceAccount", "kubernetes:batch/v1:CronJob"}
     sa = k8s_object(custom["kubernetes:core/v1:ServiceAccount"])
     kubernetes_validate.validate(sa, K8S_VERSION, strict=True)
