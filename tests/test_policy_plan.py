@@ -127,12 +127,6 @@ def access_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[di
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="components/depot.py puts s3:GetBucketLocation in the ListBucket statement under the s3:prefix "
-    "condition; GetBucketLocation requests carry no s3:prefix, so the grant never applies (give it its own "
-    "statement without the condition)",
-)
 @pytest.mark.parametrize("example", [e.name for e in EXAMPLES])
 def test_depot_policies_are_least_privilege(
     access_plans: dict[str, tuple[dict[str, Any], Path]], example: str

@@ -156,7 +156,7 @@ def test_python_program_example(preview: bool) -> None:
         assert content["outputs"][0]["location"] == "s3://sales-lake-dev/curated/orders/daily_orders"
         assert content["inputs"][0]["glueDatabase"] == "sales_orders_dev"
         policy = json.loads(regs[("aws:iam/policy:Policy", "sales-readers")].inputs["policy"])
-        assert {s["Sid"] for s in policy["Statement"]} == {"ListPrefix", "ReadObjects"}
+        assert {s["Sid"] for s in policy["Statement"]} == {"LocateBucket", "ListPrefix", "ReadObjects"}
     for secret in ("sales-r", "sales-rw"):
         version = regs[("aws:secretsmanager/secretVersion:SecretVersion", f"{secret}-version")]
         assert version.inputs["secretString"] == "[secret]"

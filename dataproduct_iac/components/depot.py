@@ -31,7 +31,10 @@ WRITE_OBJECT_ACTIONS = (
     "s3:ListMultipartUploadParts",
     "s3:PutObject",
 )
-LIST_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucket")
+LIST_ACTIONS = ("s3:ListBucket",)
+"""Listing, limited to the depot's prefix by an ``s3:prefix`` condition."""
+BUCKET_ACTIONS = ("s3:GetBucketLocation",)
+"""Bucket-level reads that carry no ``s3:prefix`` (a condition on it would never match)."""
 
 
 @dataclass
@@ -73,6 +76,15 @@ def s3_policy_document(
     bucket: str, prefix: str, *, write: bool, glue_database_arns: Sequence[pulumi.Input[str]] = ()
 ) -> pulumi.Output[str]:
     """A read-only or read-write IAM policy (JSON) for ``bucket/prefix``: no wildcard action or resource."""
+    return pulumi.Output.json_dumps(s3_policy(bucket, prefix, write=write))
+
+
+def s3_policy(bucket: str, prefix: str, *, write: bool) -> dict[str, Any]:
+    """The policy of :func:`s3_policy_document` as a plain mapping.
+
+    ``s3:GetBucketLocation`` has a statement of its own: its requests carry no ``s3:prefix``, so
+    under the listing statement's prefix condition it would never be granted.
+    """
     bucket_arn = f"arn:aws:s3:::{bucket}"
     objects = f"{bucket_arn}/{prefix}/*" if prefix else f"{bucket_arn}/*"
     listing: dict[str, Any] = {
@@ -84,6 +96,7 @@ def s3_policy_document(
     if prefix:
         listing["Condition"] = {"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}}
     statements: list[dict[str, Any]] = [
+        {"Sid": "LocateBucket", "Effect": "Allow", "Action": list(BUCKET_ACTIONS), "Resource": bucket_arn},
         listing,
         {
             "Sid": "ReadWriteObjects" if write else "ReadObjects",
@@ -92,7 +105,7 @@ def s3_policy_document(
             "Resource": objects,
         },
     ]
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def tls_only_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:

@@ -1,0 +1,63 @@
+"""The depots' IAM policy documents, probed through the IAM evaluator (dataproduct_iac.policy.iam)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dataproduct_iac.components.depot import s3_policy
+from dataproduct_iac.policy.iam import PolicyDocument, check_depot_policy
+
+BUCKET = "lake-data-dev"
+ARN = f"arn:aws:s3:::{BUCKET}"
+PREFIX = "raw/ga"
+
+
+@pytest.fixture(params=[False, True], ids=["read", "write"])
+def write(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def test_get_bucket_location_has_its_own_unconditioned_statement(write: bool) -> None:
+    statements = s3_policy(BUCKET, PREFIX, write=write)["Statement"]
+    locating = [s for s in statements if "s3:GetBucketLocation" in s["Action"]]
+    assert len(locating) == 1
+    assert locating[0]["Action"] == ["s3:GetBucketLocation"]
+    assert "Condition" not in locating[0]
+    listing = [s for s in statements if "s3:ListBucket" in s["Action"]]
+    assert listing[0]["Condition"] == {"StringLike": {"s3:prefix": [PREFIX, f"{PREFIX}/*"]}}
+
+
+def test_read_and_write_policies_grant_exactly_the_prefix(write: bool) -> None:
+    doc = PolicyDocument(s3_policy(BUCKET, PREFIX, write=write))
+    inside = f"{ARN}/{PREFIX}/sessions/part-0.parquet"
+    assert doc.is_allowed("s3:GetObject", inside)
+    assert doc.is_allowed("s3:ListBucket", ARN, {"s3:prefix": f"{PREFIX}/sessions/"})
+    assert doc.is_allowed("s3:GetBucketLocation", ARN)
+    # sibling prefixes, other buckets, listing outside the prefix
+    assert not doc.is_allowed("s3:GetObject", f"{ARN}/raw/gax/part-0.parquet")
+    assert not doc.is_allowed("s3:GetObject", f"{ARN}/raw/other/x")
+    assert not doc.is_allowed("s3:GetObject", f"arn:aws:s3:::other-bucket/{PREFIX}/x")
+    assert not doc.is_allowed("s3:GetBucketLocation", "arn:aws:s3:::other-bucket")
+    assert not doc.is_allowed("s3:ListBucket", ARN, {"s3:prefix": "raw/"})
+    assert not doc.is_allowed("s3:ListBucket", ARN)
+    # writes: under the prefix only, and only in the write policy
+    assert doc.is_allowed("s3:PutObject", inside) is write
+    assert doc.is_allowed("s3:DeleteObject", inside) is write
+    assert not doc.is_allowed("s3:PutObject", f"{ARN}/raw/other/x")
+    assert not doc.is_allowed("s3:DeleteObject", f"{ARN}/raw/gax/x")
+    assert not doc.is_allowed("s3:PutObject", f"arn:aws:s3:::other-bucket/{PREFIX}/x")
+    for action in ("s3:DeleteBucket", "s3:PutBucketPolicy", "s3:PutObjectAcl"):
+        assert not doc.is_allowed(action, ARN if "Bucket" in action else inside)
+
+
+def test_policies_pass_the_least_privilege_check(write: bool) -> None:
+    policy = s3_policy(BUCKET, PREFIX, write=write)
+    assert check_depot_policy(policy, bucket=BUCKET, relative_path=PREFIX, write=write) == []
+
+
+def test_policy_without_prefix_covers_the_bucket() -> None:
+    doc = PolicyDocument(s3_policy(BUCKET, "", write=False))
+    assert doc.is_allowed("s3:ListBucket", ARN)
+    assert doc.is_allowed("s3:GetObject", f"{ARN}/any/key")
+    assert doc.is_allowed("s3:GetBucketLocation", ARN)
+    assert not doc.is_allowed("s3:PutObject", f"{ARN}/any/key")
