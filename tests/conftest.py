@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.aws import MotoServer, fake_aws_env
 
 from dataproduct_iac.loader import read_values_file
 from dataproduct_iac.placeholders import ValueSources
@@ -19,32 +20,31 @@ def traffic_example() -> tuple[Path, ValueSources]:
 
 
 @pytest.fixture(scope="session")
-def _moto_server() -> Iterator[str]:
+def _moto_server() -> Iterator[MotoServer]:
     """One ``moto_server`` on 127.0.0.1 for the session, stopped at its end."""
-    from moto_server import MotoServer
-
     server = MotoServer()
     server.start()
     try:
-        yield server.url
+        yield server
     finally:
         server.stop()
 
 
 @pytest.fixture
-def moto_endpoint(_moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def moto_endpoint(_moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> str:
     """The moto server's URL, with AWS_ENDPOINT_URL, a region and dummy credentials set for this test.
 
     The server is shared by the session: use unique bucket/database names per test.
     """
-    monkeypatch.setenv("AWS_ENDPOINT_URL", _moto_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-    return _moto_server
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name, value in fake_aws_env(_moto_server.url).items():
+        monkeypatch.setenv(name, value)
+    return _moto_server.url
+
+
+@pytest.fixture
+def empty_moto_endpoint(_moto_server: MotoServer, moto_endpoint: str) -> str:
+    """:func:`moto_endpoint` with everything earlier tests created forgotten: for tests that count what
+    they find or create fixed names."""
+    _moto_server.reset()
+    return moto_endpoint

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers.aws import fake_aws_env
 
 DATAPRODUCT = str(Path(sys.executable).parent / "dataproduct")
 GARBAGE = bytes(range(256)) * 4 + b"\x00\xff\xfe: [unclosed {\n\t- \x80\x81"
@@ -169,11 +170,7 @@ def build_cases(base: Path) -> list[Case]:
     empty_project.mkdir()
     (empty_project / "Pulumi.yaml").write_text("name: badinput\nruntime: python\nstackConfigDir: stacks\n")
     env = {
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens there: no request leaves this machine
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
+        **fake_aws_env("http://127.0.0.1:9"),  # nothing listens there: no request leaves this machine
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",  # no pulumi CLI: engine commands say so
     }
 

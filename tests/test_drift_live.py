@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.aws import REGION, fake_aws_env, free_port
 
 from dataproduct_iac.drift.live import (
     AwsClients,
@@ -32,8 +29,6 @@ from dataproduct_iac.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
-MOTO = Path(sys.executable).parent / "moto_server"
-REGION = "us-east-1"
 SECRET_VALUES = ("example-secret-access-key", "example-redshift-password", "example-lensdb-password")
 
 EXTERNAL = """\
@@ -65,62 +60,6 @@ instance-secret:
 """
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    if not MOTO.exists():
-        pytest.skip("moto_server is not installed in this environment")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture
-def aws_env(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    request = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=5):
-        pass
-    for key, value in {
-        "AWS_ENDPOINT_URL": moto_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(key, raising=False)
-    return moto_url
 
 
 @pytest.fixture
@@ -196,7 +135,7 @@ def deploy(graph: Graph, settings: StackSettings, desired: Desired, aws: AwsClie
 
 
 @pytest.fixture
-def deployed(aws_env: str, graph: Graph) -> tuple[Desired, AwsClients]:
+def deployed(empty_moto_endpoint: str, graph: Graph) -> tuple[Desired, AwsClients]:
     desired = desired_state(graph, SETTINGS)
     aws = AwsClients.create(REGION)
     deploy(graph, SETTINGS, desired, aws)
@@ -379,9 +318,8 @@ def test_api_errors_are_unknown_never_in_sync(deployed: tuple[Desired, AwsClient
 
 
 def test_unreachable_endpoint_is_unknown(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for key, value in fake_aws_env(f"http://127.0.0.1:{free_port()}").items():
+        monkeypatch.setenv(key, value)
     desired = desired_state(graph, SETTINGS)
     desired.secrets = desired.secrets[:1]
     desired.buckets, desired.tables, desired.databases = [], [], []
@@ -445,7 +383,7 @@ def test_cli_live_end_to_end(
         assert secret not in drifted.stdout + drifted.stderr + clean.stdout
 
 
-def test_cli_live_reads_the_stack_file(aws_env: str, tmp_path: Path) -> None:
+def test_cli_live_reads_the_stack_file(empty_moto_endpoint: str, tmp_path: Path) -> None:
     """No PATH: manifests, values and (decrypted) secrets come from stacks/Pulumi.local.yaml."""
     from dataproduct_iac import program
     from dataproduct_iac.plan import read_stack_file

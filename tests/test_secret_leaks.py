@@ -16,7 +16,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -386,45 +385,19 @@ def test_preview_and_drift_without_pulumi_cli(project: Path) -> None:
         assert_no_sentinel(done.stdout + done.stderr, f"dataproduct {' '.join(command)}")
 
 
-@pytest.fixture
-def moto() -> Iterator[str]:
-    from tests.moto_server import MotoServer
-
-    if not (Path(sys.executable).parent / "moto_server").exists():
-        pytest.skip("moto_server is not installed in this environment")
-    server = MotoServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
 LIVE_SENTINEL = "LEAKliveb3f9a0c5"
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
-def test_live_drift_reports(project: Path, moto: str, fmt: str) -> None:
+def test_live_drift_reports(project: Path, empty_moto_endpoint: str, fmt: str) -> None:
     """A live secret that differs from the manifests is reported as drift without either value."""
     pytest.importorskip("dataproduct_iac.drift.live", reason="live drift has not landed yet")
     import boto3
 
     from dataproduct_iac.settings import StackSettings
 
-    env = {
-        "AWS_ENDPOINT_URL": moto,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    client = boto3.client(
-        "secretsmanager",
-        region_name="us-east-1",
-        endpoint_url=moto,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = boto3.client("secretsmanager")  # at the moto server, with dummy credentials
     name = StackSettings(project="leaktest", stack="dev").secret_name("lake-r")
     client.create_secret(
         Name=name,
@@ -433,7 +406,7 @@ def test_live_drift_reports(project: Path, moto: str, fmt: str) -> None:
         ),
     )
     done = dataproduct(
-        "drift", "--live", "--stack", "dev", "--region", "us-east-1", "--format", fmt, cwd=project, env=env
+        "drift", "--live", "--stack", "dev", "--region", "us-east-1", "--format", fmt, cwd=project
     )
     assert done.returncode in (1, 2), done.stderr
     assert "Traceback" not in done.stderr

@@ -1,4 +1,5 @@
-"""A moto server on 127.0.0.1 for integration tests: started from the venv, stopped by its owner."""
+"""AWS for tests without AWS: a moto server on 127.0.0.1 (started from the venv, stopped by its owner)
+and the environment that points SDKs and the CLI at it with dummy credentials."""
 
 from __future__ import annotations
 
@@ -9,6 +10,24 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+REGION = "us-east-1"
+
+
+def fake_aws_env(endpoint: str, region: str = REGION) -> dict[str, str]:
+    """Environment variables for boto3 and ``dataproduct``: every call goes to ``endpoint`` with dummy
+    credentials, and no profile, config file or instance metadata of this machine is consulted."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
 
 
 def free_port() -> int:
