@@ -292,6 +292,10 @@ def _yaml_mapping(path: Path, yaml: Any) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ManifestError([Diagnostic(shown, 0, "<file>", f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            [Diagnostic(shown, 0, "<file>", f"not UTF-8 text (undecodable byte at offset {exc.start})")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

@@ -78,11 +78,7 @@ EXTRA_ARGS = {
 # they must still fail cleanly, but cannot name the bad input.
 ENGINE_COMMANDS = {"preview"}
 # Known defects (routed to their owners): the test stays strict and turns green when they are fixed.
-KNOWN_DEFECTS = {
-    f"{command}: stack file garbage": "plan.read_stack_file reads a non-UTF-8 stack file with read_text() "
-    "and lets UnicodeDecodeError escape as a traceback (issue 3, dataproduct_iac/plan.py _yaml_mapping)"
-    for command in ("plan", "drift", "scan")
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 # Python exception names in the output mean an exception escaped unexplained.
 RAW_EXCEPTION = re.compile(
     r"\b(KeyError|TypeError|AttributeError|IndexError|NameError|AssertionError|UnboundLocalError|"
