@@ -262,13 +262,25 @@ def find_project_root(start: Path) -> Path | None:
     return None
 
 
+DEFAULT_PROJECT = "dataproduct"
+"""The project name outside a Pulumi project (no ``Pulumi.yaml`` at or above the working directory)."""
+
+
 def read_stack_file(root: Path, stack: str, environ: Mapping[str, str] | None = None) -> StackFile:
-    """Read ``Pulumi.yaml`` (project name, ``stackConfigDir``) and the stack's config file."""
+    """Read ``Pulumi.yaml`` (project name, ``stackConfigDir``) and the stack's config file.
+
+    Without a ``Pulumi.yaml`` in ``root`` (a command run outside a Pulumi project), the project is
+    :data:`DEFAULT_PROJECT` and the stack file is looked for in ``root`` itself.
+    """
     import yaml
 
     environ = os.environ if environ is None else environ
-    project_doc = _yaml_mapping(root / "Pulumi.yaml", yaml)
-    project = str(project_doc.get("name") or root.name)
+    project_file = root / "Pulumi.yaml"
+    if project_file.exists() or project_file.is_symlink():
+        project_doc = _yaml_mapping(project_file, yaml)
+        project = str(project_doc.get("name") or root.name)
+    else:
+        project_doc, project = {}, DEFAULT_PROJECT
     config_dir = root / str(project_doc.get("stackConfigDir") or ".")
     path = config_dir / f"Pulumi.{stack}.yaml"
     result = StackFile(root, project, stack, path, path.is_file())

@@ -369,18 +369,38 @@ def test_python_dash_m_entry_point_reports_usage_errors(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`dataproduct plan PATH` outside a Pulumi project fails with 'Pulumi.yaml: cannot read' although "
-    "commands/plan.py falls back to the current directory (find_project_root(...) or Path.cwd()); with PATH "
-    "given it should plan with default settings (issue 3: plan.read_stack_file should tolerate a missing "
-    "Pulumi.yaml; same for drift --live)",
-)
 def test_plan_with_paths_outside_a_project(tmp_path: Path) -> None:
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "all.yaml").write_text(VALID)
     done = subprocess.run(
-        [DATAPRODUCT, "plan", str(manifests)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+        [DATAPRODUCT, "plan", str(manifests), "--json", "-"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    plan = json.loads(done.stdout)
+    assert (plan["project"], plan["stack"]) == ("dataproduct", "dev")
+    buckets = [r for r in plan["resources"] if r["type"] == "aws:s3/bucket:Bucket"]
+    assert [b["inputs"]["bucket"] for b in buckets] == ["lake-data-dev"]
+
+
+def test_drift_live_with_paths_outside_a_project(tmp_path: Path) -> None:
+    """Outside a Pulumi project drift --live checks the manifests with the default settings (stack dev)."""
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "all.yaml").write_text(VALID)
+    done = subprocess.run(
+        [DATAPRODUCT, "drift", "--live", str(manifests), "--stack", "dev", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **fake_aws_env("http://127.0.0.1:9")},  # nothing listens: every check unknown
+    )
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and "Pulumi.yaml" not in output, output[-2000:]
+    assert done.returncode == 1, output[-2000:]  # checks could not be completed (not a usage error)
+    assert "lake-data-dev" in done.stdout and "lake-r-dev" in done.stdout
