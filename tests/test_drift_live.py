@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers.aws import REGION, fake_aws_env, free_port
+from helpers.cli import run_dataproduct
 
 from dataproduct_iac.drift.live import (
     AwsClients,
@@ -345,7 +344,6 @@ def test_cli_live_end_to_end(
 ) -> None:
     _, aws = deployed
     args = [
-        str(Path(sys.executable).parent / "dataproduct"),
         "drift",
         "--live",
         *map(str, manifests),
@@ -358,7 +356,6 @@ def test_cli_live_end_to_end(
         "--set",
         "unused=1",
     ]
-    env = {**os.environ}
     # the stack's settings come from Pulumi.local.yaml (plain values; secure ones are skipped)
     (tmp_path / "Pulumi.yaml").write_text("name: dataproduct\nruntime: python\n", encoding="utf-8")
     (tmp_path / "Pulumi.local.yaml").write_text(
@@ -366,14 +363,14 @@ def test_cli_live_end_to_end(
         "  dataproduct:tags:\n    team: marketing\n",
         encoding="utf-8",
     )
-    clean = subprocess.run([*args, "--format", "json"], capture_output=True, text=True, env=env, timeout=120)
+    clean = run_dataproduct(*args, "--format", "json", timeout=120)
     assert clean.returncode == 0, clean.stderr
     report = json.loads(clean.stdout)
     assert report["counts"] == {"drifted": 0, "unknown": 0, "in_sync": 50}
     assert "Trino clusters not checked" in clean.stderr
 
     aws.s3.put_bucket_versioning(Bucket="ga-data-local", VersioningConfiguration={"Status": "Suspended"})
-    drifted = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    drifted = run_dataproduct(*args, timeout=120)
     assert drifted.returncode == 2, drifted.stderr
     lines = drifted.stdout.splitlines()
     assert lines[0] == "Live drift check of stack local: 1 drifted, 0 unknown, 49 in sync"
@@ -399,18 +396,16 @@ def test_cli_live_reads_the_stack_file(empty_moto_endpoint: str, tmp_path: Path)
     desired = desired_state(prepared.graph, prepared.settings)
     deploy(prepared.graph, prepared.settings, desired, AwsClients.create(REGION))
 
-    args = [str(Path(sys.executable).parent / "dataproduct"), "drift", "--live", "--stack", "local"]
+    args = ["drift", "--live", "--stack", "local"]
     env = {**os.environ, "PULUMI_CONFIG_PASSPHRASE": "local"}
-    ok = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    ok = run_dataproduct(*args, env=env, inherit_env=False, cwd=ROOT, timeout=120)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.startswith("Live drift check of stack local: 0 drifted, 0 unknown, ")
 
     # without the passphrase the secure values cannot be compared: unknown, exit 1, never "in sync"
     env.pop("PULUMI_CONFIG_PASSPHRASE")
     env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
-    blind = subprocess.run(
-        [*args, "--format", "json"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
-    )
+    blind = run_dataproduct(*args, "--format", "json", env=env, inherit_env=False, cwd=ROOT, timeout=120)
     assert blind.returncode == 1, blind.stderr
     unknown = [f for f in json.loads(blind.stdout)["findings"] if f["status"] == "unknown"]
     assert unknown and {f["check"] for f in unknown} == {"values"}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli import run_dataproduct
 
 from dataproduct_iac import program
 from dataproduct_iac.graph import resolve
@@ -21,7 +21,6 @@ from dataproduct_iac.plan import PLACEHOLDER_SECRET, SECRET, read_stack_file, ru
 from dataproduct_iac.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = ROOT / ".venv" / "bin" / "dataproduct"
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "manifests").is_dir())
 RESOURCE_KEYS = {
     "urn",
@@ -37,12 +36,10 @@ RESOURCE_KEYS = {
 
 
 def cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    command = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "dataproduct_iac.cli"]
+    """``dataproduct ARGS`` without the caller's PULUMI_CONFIG_* variables (stack secrets stay encrypted)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
     environment.update(env or {})
-    return subprocess.run(
-        [*command, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=300, check=False
-    )
+    return run_dataproduct(*args, cwd=cwd, env=environment, inherit_env=False, timeout=300)
 
 
 def example_args(example: Path) -> list[str]:

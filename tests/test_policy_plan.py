@@ -7,12 +7,11 @@ as soon as their components register them in the plan.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli import run_dataproduct
 
 from dataproduct_iac.policy.resources import KUBERNETES_POD_TYPES, Registration, check_stack
 
@@ -29,20 +28,14 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
     out: dict[str, dict[str, Any]] = {}
     for example in EXAMPLES:
         target = tmp_path_factory.mktemp("plan") / f"{example.name}.json"
-        done = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "dataproduct"),
-                "plan",
-                str(example / "manifests"),
-                "--values",
-                str(example / "values.yaml"),
-                "--json",
-                str(target),
-            ],
+        done = run_dataproduct(
+            "plan",
+            str(example / "manifests"),
+            "--values",
+            str(example / "values.yaml"),
+            "--json",
+            str(target),
             cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
         )
         assert done.returncode == 0, done.stderr
         out[example.name] = json.loads(target.read_text())
@@ -107,20 +100,14 @@ def access_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[di
         (project / "Pulumi.yaml").write_text("name: access\nruntime: python\nstackConfigDir: stacks\n")
         (project / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  dataproduct:createAccess: true\n")
         target = project / "plan.json"
-        done = subprocess.run(
-            [
-                str(Path(sys.executable).parent / "dataproduct"),
-                "plan",
-                str(example / "manifests"),
-                "--values",
-                str(example / "values.yaml"),
-                "--json",
-                str(target),
-            ],
+        done = run_dataproduct(
+            "plan",
+            str(example / "manifests"),
+            "--values",
+            str(example / "values.yaml"),
+            "--json",
+            str(target),
             cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=600,
         )
         assert done.returncode == 0, done.stderr
         out[example.name] = (json.loads(target.read_text()), example)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli import run_dataproduct
 from pulumi.automation.events import (
     DiffKind,
     EngineEvent,
@@ -25,7 +24,6 @@ from dataproduct_iac.drift.changes import urn_type
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
-DATAPRODUCT = Path(sys.executable).parent / "dataproduct"
 PREFIX = "urn:pulumi:dev::dataproduct::"
 BUNDLE = PREFIX + "dataproduct:index:Bundle::traffic-source-bundle"
 DEPOT = PREFIX + "dataproduct:index:Bundle$dataproduct:index:Depot::s3depot"
@@ -136,11 +134,12 @@ def test_stack_is_required(fake_engine: list[dict], capsys: pytest.CaptureFixtur
 def test_without_the_pulumi_cli(command: str, tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
-    result = subprocess.run(
-        [str(DATAPRODUCT), command, "--stack", "dev"],
-        capture_output=True,
-        text=True,
+    result = run_dataproduct(
+        command,
+        "--stack",
+        "dev",
         env={"PATH": str(empty), "HOME": str(tmp_path)},
+        inherit_env=False,
         timeout=60,
     )
     assert result.returncode == 1

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli import run_dataproduct
 
 from dataproduct_iac.diagnostics import ManifestError
 from dataproduct_iac.graph import resolve
@@ -190,20 +189,6 @@ def assert_no_sentinel(text: str, where: str) -> None:
     assert not found, f"{where} shows the secret value(s) of: {', '.join(found)}"
 
 
-DATAPRODUCT = str(Path(sys.executable).parent / "dataproduct")  # the console script users run
-
-
-def dataproduct(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DATAPRODUCT, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **(env or {})},
-    )
-
-
 def test_sentinels_are_really_loaded(project: Path) -> None:
     """Guard against a test that passes because nothing was read: the values are in the models."""
     sources = ValueSources(secrets={"leak-token": SENTINELS["secret placeholder"]}, environment={})
@@ -251,7 +236,7 @@ def test_graph_nodes_never_show_secret_values(project: Path) -> None:
     ],
 )
 def test_validate_and_graph(project: Path, args: list[str]) -> None:
-    done = dataproduct(*args, "manifests", "--values", "values.yaml", cwd=project)
+    done = run_dataproduct(*args, "manifests", "--values", "values.yaml", cwd=project)
     assert done.returncode == 0, done.stderr
     assert_no_sentinel(done.stdout + done.stderr, f"dataproduct {' '.join(args)}")
 
@@ -284,11 +269,11 @@ def test_errors_never_echo_secret_values(tmp_path: Path, case: str) -> None:
         sources = ValueSources(secrets={"leak-token": SENTINELS["secret placeholder"]}, environment={})
         resolve(load([root / "manifests"], sources))
     assert_no_sentinel(str(caught.value) + caught.value.summary(), f"error for {case}")
-    done = dataproduct("validate", "manifests", "--values", "values.yaml", cwd=root)
+    done = run_dataproduct("validate", "manifests", "--values", "values.yaml", cwd=root)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert_no_sentinel(done.stdout + done.stderr, f"dataproduct validate with {case}")
-    done = dataproduct("validate", "manifests", "--values", "values.yaml", "--format", "json", cwd=root)
+    done = run_dataproduct("validate", "manifests", "--values", "values.yaml", "--format", "json", cwd=root)
     assert done.returncode == 1
     assert_no_sentinel(done.stdout + done.stderr, f"dataproduct validate --format json with {case}")
 
@@ -307,10 +292,10 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, An
     pytest.importorskip("dataproduct_iac.plan", reason="dataproduct plan has not landed yet")
     project = _write_project(tmp_path_factory.mktemp("leaks") / "project", secret_config=True)
     target = project / "plan.json"
-    tree = dataproduct("plan", "--stack", "dev", "--json", str(target), cwd=project)
+    tree = run_dataproduct("plan", "--stack", "dev", "--json", str(target), cwd=project)
     assert tree.returncode == 0, tree.stderr
     assert "Resources:" in tree.stdout
-    piped = dataproduct("plan", "--stack", "dev", "--json", "-", cwd=project)
+    piped = run_dataproduct("plan", "--stack", "dev", "--json", "-", cwd=project)
     assert piped.returncode == 0, piped.stderr
     everything = tree.stdout + tree.stderr + target.read_text() + piped.stdout + piped.stderr
     return everything, json.loads(target.read_text()), piped.stdout
@@ -366,7 +351,7 @@ def test_plan_logs_at_debug_level(
 
 def test_plan_errors_never_echo_secret_values(tmp_path: Path, plan_available: None) -> None:
     root = _bad_project(tmp_path, BAD["secret placeholder in a plain field"])
-    done = dataproduct("plan", "--stack", "dev", cwd=root)
+    done = run_dataproduct("plan", "--stack", "dev", cwd=root)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert_no_sentinel(done.stdout + done.stderr, "dataproduct plan with a misplaced secret")
@@ -378,7 +363,7 @@ def test_plan_errors_never_echo_secret_values(tmp_path: Path, plan_available: No
 def test_preview_and_drift_without_pulumi_cli(project: Path) -> None:
     pytest.importorskip("dataproduct_iac.drift", reason="drift has not landed yet")
     for command in (["preview", "--stack", "dev"], ["drift", "--stack", "dev"]):
-        done = dataproduct(
+        done = run_dataproduct(
             *command, cwd=project, env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
         )
         assert "Traceback" not in done.stderr
@@ -405,7 +390,7 @@ def test_live_drift_reports(project: Path, empty_moto_endpoint: str, fmt: str) -
             {"accesskeyid": "AKIAEXAMPLEEXAMPLE00", "secretkey": LIVE_SENTINEL, "token": "x", "cert": "y"}
         ),
     )
-    done = dataproduct(
+    done = run_dataproduct(
         "drift", "--live", "--stack", "dev", "--region", "us-east-1", "--format", fmt, cwd=project
     )
     assert done.returncode in (1, 2), done.stderr
