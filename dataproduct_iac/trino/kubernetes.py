@@ -236,36 +236,45 @@ def _pod_template(rendered: RenderedCluster, node: NodeConfig) -> Obj:
     }
 
 
-def coordinator_deployment(rendered: RenderedCluster) -> Obj:
+def _deployment(
+    rendered: RenderedCluster, role: str, name: str, node: NodeConfig, *, replicas: int, strategy: Obj
+) -> Obj:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(rendered, rendered.names.coordinator, "coordinator"),
+        "metadata": _meta(rendered, name, role),
         "spec": {
-            "replicas": 1,
-            # Never two coordinators at once: workers would announce to both.
-            "strategy": {"type": "Recreate"},
+            "replicas": replicas,
+            "strategy": strategy,
             "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": selector_labels(rendered, "coordinator")},
-            "template": _pod_template(rendered, rendered.coordinator),
+            "selector": {"matchLabels": selector_labels(rendered, role)},
+            "template": _pod_template(rendered, node),
         },
     }
+
+
+def coordinator_deployment(rendered: RenderedCluster) -> Obj:
+    return _deployment(
+        rendered,
+        "coordinator",
+        rendered.names.coordinator,
+        rendered.coordinator,
+        replicas=1,
+        # Never two coordinators at once: workers would announce to both.
+        strategy={"type": "Recreate"},
+    )
 
 
 def worker_deployment(rendered: RenderedCluster) -> Obj:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": _meta(rendered, rendered.names.worker, "worker"),
-        "spec": {
-            "replicas": rendered.replicas,
-            # One worker at a time, each draining gracefully; no surge (Trino pods are large).
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
-            "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": selector_labels(rendered, "worker")},
-            "template": _pod_template(rendered, rendered.worker),
-        },
-    }
+    return _deployment(
+        rendered,
+        "worker",
+        rendered.names.worker,
+        rendered.worker,
+        replicas=rendered.replicas,
+        # One worker at a time, each draining gracefully; no surge (Trino pods are large).
+        strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
+    )
 
 
 def worker_pdb(rendered: RenderedCluster) -> Obj:
@@ -284,34 +293,22 @@ def has_maintenance(rendered: RenderedCluster) -> bool:
 def maintenance_rbac(rendered: RenderedCluster) -> list[Obj]:
     """A ServiceAccount allowed to restart these two Deployments and scale the workers, nothing else."""
     names = rendered.names
+
+    def apps_rule(resource: str, resource_names: list[str], verbs: list[str]) -> Obj:
+        return {
+            "apiGroups": ["apps"],
+            "resources": [resource],
+            "resourceNames": resource_names,
+            "verbs": verbs,
+        }
+
     rules: list[Obj] = []
     if rendered.restart_cron is not None:
-        rules.append(
-            {
-                "apiGroups": ["apps"],
-                "resources": ["deployments"],
-                "resourceNames": [names.coordinator, names.worker],
-                "verbs": ["get", "patch"],
-            }
-        )
+        rules.append(apps_rule("deployments", [names.coordinator, names.worker], ["get", "patch"]))
     if rendered.scaling_crons:
         if rendered.restart_cron is None:
-            rules.append(
-                {
-                    "apiGroups": ["apps"],
-                    "resources": ["deployments"],
-                    "resourceNames": [names.worker],
-                    "verbs": ["get"],
-                }
-            )
-        rules.append(
-            {
-                "apiGroups": ["apps"],
-                "resources": ["deployments/scale"],
-                "resourceNames": [names.worker],
-                "verbs": ["get", "patch", "update"],
-            }
-        )
+            rules.append(apps_rule("deployments", [names.worker], ["get"]))
+        rules.append(apps_rule("deployments/scale", [names.worker], ["get", "patch", "update"]))
     return [
         {
             "apiVersion": "v1",
