@@ -130,6 +130,36 @@ class FakeTrino:
         return {**base, "columns": columns, "data": outcome.rows[half:], "stats": _stats("FINISHED")}
 
 
+# -- the cluster health check's two queries (dataproduct_iac.trino.health) --------------------------
+NODE_COLUMNS: Columns = [
+    ("node_id", "varchar"),
+    ("http_uri", "varchar"),
+    ("node_version", "varchar"),
+    ("coordinator", "boolean"),
+    ("state", "varchar"),
+]
+
+
+def node_rows(workers: int, *, version: str = "480", draining: int = 0) -> Rows:
+    """``system.runtime.nodes``: one active coordinator, active workers and draining ones."""
+    rows: Rows = [["coord", "http://10.0.0.1:8080", version, True, "active"]]
+    rows += [[f"w{i}", f"http://10.0.1.{i}:8080", version, False, "active"] for i in range(workers)]
+    rows += [[f"d{i}", f"http://10.0.2.{i}:8080", version, False, "shutting_down"] for i in range(draining)]
+    return rows
+
+
+def answer_health_check(fake: FakeTrino, nodes: Rows, catalogs: list[str]) -> None:
+    """Canned answers to the health check's node and catalog queries."""
+    from dataproduct_iac.trino.health import CATALOGS_SQL, NODES_SQL
+
+    fake.add(NODES_SQL, NODE_COLUMNS, nodes)
+    fake.add(
+        CATALOGS_SQL,
+        [("catalog_name", "varchar"), ("connector_name", "varchar")],
+        [[c, "x"] for c in catalogs],
+    )
+
+
 def _signature(kind: str) -> dict[str, Any]:
     # Trino reports unbounded varchar as varchar(2147483647) in the signature's arguments.
     arguments = [{"kind": "LONG", "value": 2147483647}] if kind == "varchar" else []

@@ -15,15 +15,6 @@ from dataproduct_iac.settings import StackSettings
 fake_trino = pytest.importorskip("fake_trino", reason="tests/fake_trino.py (the Trino test server) is absent")
 render = pytest.importorskip("dataproduct_iac.trino.render", reason="the Trino renderer is absent")
 
-NODES = "SELECT node_id, http_uri, node_version, coordinator, state FROM system.runtime.nodes"
-CATALOGS = "SELECT catalog_name, connector_name FROM system.metadata.catalogs"
-NODE_COLUMNS = [
-    ("node_id", "varchar"),
-    ("http_uri", "varchar"),
-    ("node_version", "varchar"),
-    ("coordinator", "boolean"),
-    ("state", "varchar"),
-]
 SETTINGS = StackSettings(stack="dev", environment="dev")
 
 
@@ -44,12 +35,7 @@ def fake() -> Iterator[object]:
 
 
 def _seed(fake, workers: int, catalogs: list[str]) -> None:  # type: ignore[no-untyped-def]
-    rows = [["c", "http://c:8080", "480", True, "active"]]
-    rows += [[f"w{i}", f"http://w{i}:8080", "480", False, "active"] for i in range(workers)]
-    fake.add(NODES, NODE_COLUMNS, rows)
-    fake.add(
-        CATALOGS, [("catalog_name", "varchar"), ("connector_name", "varchar")], [[c, "x"] for c in catalogs]
-    )
+    fake_trino.answer_health_check(fake, fake_trino.node_rows(workers), catalogs)
 
 
 def test_healthy_cluster_is_in_sync(cluster, fake) -> None:  # type: ignore[no-untyped-def]

@@ -12,28 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_trino import FakeTrino, self_signed_certificate
+from fake_trino import FakeTrino, answer_health_check, node_rows, self_signed_certificate
 
 from dataproduct_iac.cli import main
 from dataproduct_iac.trino.client import ClientError, TrinoConnection, execute
-from dataproduct_iac.trino.health import CATALOGS_SQL, NODES_SQL, check_health
+from dataproduct_iac.trino.health import check_health
 
 pytestmark = pytest.mark.integration
-
-NODE_COLUMNS = [
-    ("node_id", "varchar"),
-    ("http_uri", "varchar"),
-    ("node_version", "varchar"),
-    ("coordinator", "boolean"),
-    ("state", "varchar"),
-]
-
-
-def nodes(workers: int, *, version: str = "480", draining: int = 0) -> list[list[object]]:
-    rows: list[list[object]] = [["coord", "http://10.0.0.1:8080", version, True, "active"]]
-    rows += [[f"w{i}", f"http://10.0.1.{i}:8080", version, False, "active"] for i in range(workers)]
-    rows += [[f"d{i}", f"http://10.0.2.{i}:8080", version, False, "shutting_down"] for i in range(draining)]
-    return rows
 
 
 def seed_fake(fake: FakeTrino) -> FakeTrino:
@@ -184,17 +169,8 @@ def test_jwt_over_https(
 # --- health -------------------------------------------------------------------------------------
 
 
-def _health_fake(fake: FakeTrino, rows: list[list[object]], catalogs: list[str]) -> None:
-    fake.add(NODES_SQL, NODE_COLUMNS, rows)
-    fake.add(
-        CATALOGS_SQL,
-        [("catalog_name", "varchar"), ("connector_name", "varchar")],
-        [[c, "x"] for c in catalogs],
-    )
-
-
 def test_health_all_good(fake: FakeTrino) -> None:
-    _health_fake(fake, nodes(5), ["system", "icebase", "cache"])
+    answer_health_check(fake, node_rows(5), ["system", "icebase", "cache"])
     report = check_health(
         TrinoConnection(fake.url, "health"),
         desired_workers=5,
@@ -211,7 +187,7 @@ def test_health_all_good(fake: FakeTrino) -> None:
 
 
 def test_health_problems(fake: FakeTrino) -> None:
-    _health_fake(fake, nodes(3, version="479", draining=1), ["system", "icebase", "scratch"])
+    answer_health_check(fake, node_rows(3, version="479", draining=1), ["system", "icebase", "scratch"])
     report = check_health(
         TrinoConnection(fake.url, "health"),
         desired_workers=5,
@@ -233,7 +209,7 @@ def test_health_problems(fake: FakeTrino) -> None:
 def test_health_no_workers_is_an_error_and_unreachable_is_reported() -> None:
     server = FakeTrino().start()
     try:
-        _health_fake(server, nodes(0), ["system"])
+        answer_health_check(server, node_rows(0), ["system"])
         report = check_health(
             TrinoConnection(server.url, "h"), desired_workers=2, desired_catalogs=set(), image_tag=None
         )
