@@ -230,10 +230,16 @@ def run_program(
     try:
         _sync_await(run_pulumi_func(program))
         root = runtime_settings.get_root_resource()
-        outputs = dict(getattr(root, "outputs", {}) or {})
+        outputs = resolve_outputs(dict(getattr(root, "outputs", {}) or {}))
     finally:
         logger.removeHandler(collector)
     return Plan(project, stack, preview, monitor.registrations, collector.messages, outputs)
+
+
+def resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    """Stack exports as the engine would record them: plain JSON, secrets and unknowns marked."""
+    struct = _sync_await(rpc.serialize_properties(outputs, {}))
+    return {str(k): render(v) for k, v in rpc.deserialize_properties(struct, keep_unknowns=True).items()}
 
 
 # -- stack files ---------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ def deploy(prepared: Prepared, opts: pulumi.ResourceOptions | None = None) -> Bu
     result = build(prepared.graph, prepared.settings, opts=opts)
     pulumi.export("environment", prepared.settings.environment)
     pulumi.export("depots", result.depot_outputs())
+    pulumi.export("clusters", result.cluster_outputs())
     pulumi.export("dataProducts", {name: p.descriptor for name, p in sorted(result.products.items())})
     return result
 

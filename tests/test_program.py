@@ -47,9 +47,21 @@ def test_entry_program_reads_stack_config(preview: bool) -> None:
     assert all(not b.protect for b in buckets.values())
     secrets = [r for r in plan.registrations if r.type == "aws:secretsmanager/secret:Secret"]
     assert {r.inputs["tags"]["dataproduct:environment"] for r in secrets} == {"staging"}
-    assert set(plan.outputs) == {"environment", "depots", "dataProducts"}
+    assert set(plan.outputs) == {"environment", "depots", "clusters", "dataProducts"}
     assert plan.outputs["environment"] == "staging"
     assert plan.outputs["depots"]["s3depot"]["location"] == "s3://acme-ga-data-stg/raw"
+    # what `dataproduct query --cluster advancedminerva` reads
+    cluster = plan.outputs["clusters"]["advancedminerva"]
+    assert set(cluster) == {"coordinatorUrl", "namespace", "serviceName", "catalogs"}
+    assert cluster["namespace"] == "acme-traffic-analysis-stg"  # the bundle workspace's namespace
+    assert cluster["coordinatorUrl"] == f"http://{cluster['serviceName']}.{cluster['namespace']}.svc:8080"
+    services = [
+        r.inputs["metadata"]
+        for r in plan.registrations
+        if r.type == "kubernetes:core/v1:Service" and r.name.startswith("advancedminerva")
+    ]
+    assert [(m["name"], m["namespace"]) for m in services] == [(cluster["serviceName"], cluster["namespace"])]
+    assert cluster["catalogs"] == ["cache", "gateway", "icebase", "lensdb", "metisdb", "redshift"]
 
 
 def test_entry_program_turns_bad_manifests_into_a_run_error(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import dataclasses
 import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -28,6 +28,10 @@ from .product import DataProductArgs
 from .secret import InstanceSecret as InstanceSecretComponent
 from .secret import InstanceSecretArgs
 
+if TYPE_CHECKING:
+    from .scanner import ScannerJob
+    from .trino import TrinoCluster
+
 WORKLOAD_KINDS = ("cluster", "workflow")
 
 
@@ -38,8 +42,8 @@ class BuildResult:
     secrets: dict[str, InstanceSecretComponent] = field(default_factory=dict)
     depots: dict[str, Depot] = field(default_factory=dict)
     bundles: dict[str, Bundle] = field(default_factory=dict)
-    clusters: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
-    scanners: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
+    clusters: dict[str, TrinoCluster] = field(default_factory=dict)
+    scanners: dict[str, ScannerJob] = field(default_factory=dict)
     products: dict[str, DataProductComponent] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     """Human-readable notes on what was not built (a component module that is not available)."""
@@ -55,6 +59,19 @@ class BuildResult:
                 entry["glueDatabases"] = {c: db.name for c, db in sorted(depot.glue_databases.items())}
             out[name] = entry
         return out
+
+    def cluster_outputs(self) -> dict[str, dict[str, Any]]:
+        """What the stack exports as ``clusters`` (``dataproduct query --cluster`` reads
+        ``clusters.<name>.coordinatorUrl``)."""
+        return {
+            name: {
+                "coordinatorUrl": cluster.coordinator_url,
+                "namespace": cluster.namespace,
+                "serviceName": cluster.service_name,
+                "catalogs": cluster.catalogs,
+            }
+            for name, cluster in sorted(self.clusters.items())
+        }
 
 
 def collections_by_depot(graph: Graph) -> dict[str, set[str]]:
