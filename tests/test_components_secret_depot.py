@@ -89,6 +89,7 @@ def test_instance_secret_children_and_secret_value(preview: bool, tmp_path) -> N
         "dataproduct:environment": "dev",
         "dataproduct:layer": "user",
         "dataproduct:name": "sales-r",
+        "dataproduct:owner": "unowned",  # no owner in the manifest, the args or the stack tags
         "dataproduct:product": "sales-orders",
     }
     assert secret.protect is True

@@ -25,6 +25,7 @@ from dataproduct_iac.graph import Graph, resolve
 from dataproduct_iac.loader import load, read_values_file
 from dataproduct_iac.placeholders import ValueSources
 from dataproduct_iac.settings import StackSettings
+from dataproduct_iac.wiring import ownership_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
@@ -98,7 +99,7 @@ def _tls_policy(bucket: str) -> str:
 def deploy(graph: Graph, settings: StackSettings, desired: Desired, aws: AwsClients) -> None:
     """What `pulumi up` would have created, built with boto3 (plus a scan's Glue tables)."""
     for node in graph.of_kind("instance-secret"):
-        tags = expected_secret_tags(node.manifest, settings)
+        tags = expected_secret_tags(node.manifest, settings, ownership_of(graph, node.key, settings))
         aws.secretsmanager.create_secret(
             Name=settings.secret_name(node.name),
             SecretString=node.manifest.secret_json(),

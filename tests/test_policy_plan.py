@@ -58,11 +58,6 @@ def test_plan_passes_every_rule_except_owner_tags(plans: dict[str, dict[str, Any
     assert findings == [], "\n".join(map(str, findings))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="components (issue 3) tag resources with dataproduct:depot/environment/... but set no "
-    "dataproduct:owner tag (from the manifest owner, the product owner, or a stack-wide tag)",
-)
 @pytest.mark.parametrize("example", [e.name for e in EXAMPLES])
 def test_plan_resources_carry_owner_tags(plans: dict[str, dict[str, Any]], example: str) -> None:
     findings = [f for f in check_stack(registrations(plans[example])) if f.rule == "data-product-tags"]

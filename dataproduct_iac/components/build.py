@@ -21,6 +21,8 @@ from ..manifests import Acl, Cluster, DataProduct, InstanceSecret, Workflow
 from ..manifests import Bundle as BundleModel
 from ..manifests import Depot as DepotModel
 from ..settings import StackSettings
+from ..tags import Ownership
+from ..wiring import cluster_inputs, ownership_of, products_by_member
 from .bundle import Bundle, BundleArgs
 from .depot import Depot, DepotArgs
 from .product import DataProduct as DataProductComponent
@@ -121,7 +123,7 @@ class _Builder:
         self.result = BuildResult()
         self.components: dict[NodeKey, pulumi.Resource] = {}
         self.collections = collections_by_depot(graph)
-        self.product_of = self._products_by_member()
+        self.products = products_by_member(graph)
         self._modules: dict[str, ModuleType | None] = {}
 
     def run(self) -> BuildResult:
@@ -178,19 +180,9 @@ class _Builder:
             return self.settings, []
         return dataclasses.replace(self.settings, namespace=bundle.namespace_names[workspace]), [namespace]
 
-    def _products_by_member(self) -> dict[NodeKey, str]:
-        out: dict[NodeKey, str] = {}
-        for node in self.graph.of_kind("product"):
-            assert isinstance(node.manifest, DataProduct)
-            bundle = node.manifest.bundle_name
-            pending = [bundle] if bundle else []
-            while pending:
-                current = pending.pop()
-                for member in self.graph.bundle_members(current):
-                    out.setdefault(member, node.name)
-                    if member[0] == "bundle":
-                        pending.append(member[1])
-        return out
+    def _ownership(self, node: Node) -> Ownership:
+        """Owner and data product of a node (tags of its AWS resources, labels of its Kubernetes objects)."""
+        return ownership_of(self.graph, node.key, self.settings, self.products)
 
     # -- kinds -------------------------------------------------------------------------------
     def _bundle(self, node: Node) -> Bundle:
@@ -207,7 +199,9 @@ class _Builder:
         has_workloads = any(kind in WORKLOAD_KINDS for kind, _ in members)
         component = Bundle(
             node.name,
-            BundleArgs(node.manifest, self.settings, has_workloads=has_workloads),
+            BundleArgs(
+                node.manifest, self.settings, has_workloads=has_workloads, ownership=self._ownership(node)
+            ),
             self._options(node),
         )
         self.result.bundles[node.name] = component
@@ -217,7 +211,7 @@ class _Builder:
     def _secret(self, node: Node, manifest: InstanceSecret) -> None:
         component = InstanceSecretComponent(
             node.name,
-            InstanceSecretArgs(manifest, self.settings, product=self.product_of.get(node.key)),
+            InstanceSecretArgs(manifest, self.settings, ownership=self._ownership(node)),
             self._options(node),
         )
         self.result.secrets[node.name] = component
@@ -236,6 +230,7 @@ class _Builder:
                 self.settings,
                 collections=sorted(self.collections.get(node.name, ())),
                 secret_arns=arns,
+                ownership=self._ownership(node),
             ),
             self._options(node),
         )
@@ -266,31 +261,17 @@ class _Builder:
         if module is None:
             self._skip(node, "dataproduct_iac.components.trino")
             return
-        depots: dict[str, DepotModel] = {}
-        depot_secrets: dict[str, list[InstanceSecret]] = {}
-        extra: list[pulumi.Resource] = []
-        for entry in manifest.minerva.depots:
-            name = entry.parsed.depot
-            depot_node = self.graph.get("depot", name)
-            if depot_node is None:
-                continue
-            assert isinstance(depot_node.manifest, DepotModel)
-            depots[name] = depot_node.manifest
-            secrets = depot_secrets.setdefault(name, list(self._secrets_of(name)))
-            for ref in entry.secrets:
-                secret_node = self.graph.get("instance-secret", ref.name)
-                if (
-                    secret_node is not None
-                    and isinstance(secret_node.manifest, InstanceSecret)
-                    and all(s.name != ref.name for s in secrets)
-                ):
-                    secrets.append(secret_node.manifest)
-            extra.append(self.result.depots[name])
+        depots, depot_secrets = cluster_inputs(self.graph, manifest)
+        extra: list[pulumi.Resource] = [self.result.depots[name] for name in depots]
         for secrets in depot_secrets.values():
             extra.extend(self.result.secrets[s.name] for s in secrets if s.name in self.result.secrets)
         settings, namespace = self._workspace(node)
         args = module.TrinoClusterArgs(
-            cluster=manifest, depots=depots, depot_secrets=depot_secrets, settings=settings
+            cluster=manifest,
+            depots=depots,
+            depot_secrets=depot_secrets,
+            settings=settings,
+            ownership=self._ownership(node),
         )
         component = module.TrinoCluster(node.name, args, self._options(node, [*namespace, *extra]))
         self.result.clusters[node.name] = component
@@ -315,7 +296,11 @@ class _Builder:
                 extra.append(self.result.secrets[read.name])
             name = node.name if len(targets) == 1 else f"{node.name}-{depot_name}"
             args = module.ScannerJobArgs(
-                workflow=manifest, depot=depot_node.manifest, read_secret=read, settings=settings
+                workflow=manifest,
+                depot=depot_node.manifest,
+                read_secret=read,
+                settings=settings,
+                ownership=self._ownership(node),
             )
             component = module.ScannerJob(name, args, self._options(node, extra))
             self.result.scanners[name] = component

@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 
 from ..manifests import Bundle as BundleModel
 from ..settings import StackSettings
+from ..tags import Ownership, kubernetes_labels, ownership
 
 TYPE = "dataproduct:index:Bundle"
 
@@ -24,6 +25,8 @@ class BundleArgs:
     has_workloads: bool = False
     """True when the bundle holds Kubernetes workloads (a cluster or a workflow): then its
     workspaces become namespaces."""
+    ownership: Ownership | None = None
+    """Owner and data product (namespace labels); default: the manifest's owner, else the stack's."""
 
 
 class Bundle(pulumi.ComponentResource):
@@ -36,6 +39,7 @@ class Bundle(pulumi.ComponentResource):
         self.model = model
         self.namespaces: dict[str, k8s.core.v1.Namespace] = {}
         self.namespace_names: dict[str, str] = {}
+        owned = args.ownership or ownership(settings, owner=model.owner)
         if args.has_workloads:
             for workspace in model.bundle.workspaces:
                 physical = settings.physical_name(workspace.name, max_length=63)
@@ -45,6 +49,7 @@ class Bundle(pulumi.ComponentResource):
                     "dataproduct.io/bundle": model.name,
                     "dataproduct.io/workspace": workspace.name,
                     "dataproduct.io/environment": settings.environment,
+                    **kubernetes_labels(owned),
                 }
                 annotations = (
                     {"dataproduct.io/description": workspace.description} if workspace.description else {}

@@ -19,6 +19,7 @@ from ..manifests import Acl
 from ..manifests import Depot as DepotModel
 from ..manifests.depot import Connection, S3Connection
 from ..settings import StackSettings
+from ..tags import Ownership, depot_tags, ownership
 
 TYPE = "dataproduct:index:Depot"
 
@@ -49,6 +50,8 @@ class DepotArgs:
     """ARNs of the depot's credential secrets by acl (wired from the InstanceSecret components)."""
     bucket_name: str | None = None
     """Physical bucket name of a managed S3 depot; default ``settings.bucket_name(bucket)``."""
+    ownership: Ownership | None = None
+    """Owner and data product (tags); default: the manifest's owner, else the stack's."""
 
 
 @dataclass(frozen=True)
@@ -153,13 +156,13 @@ class Depot(pulumi.ComponentResource):
         self.write_policy: pulumi.Output[str] | None = None
         self.read_access: aws.iam.Policy | None = None
         self.write_access: aws.iam.Policy | None = None
-        tags = {
-            **settings.tags,
-            "dataproduct:depot": model.name,
-            "dataproduct:environment": settings.environment,
-        }
         connection = model.connection
         if isinstance(connection, S3Connection):
+            owned = args.ownership or ownership(settings, owner=model.owner)
+            warning = owned.warning(f"depot {model.name!r}")
+            if warning:
+                pulumi.log.warn(warning, resource=self)
+            tags = depot_tags(model, settings, owned)
             self._s3(name, args, connection, tags)
         outputs: dict[str, Any] = {"address": self.address, "type": self.depot_type}
         if self.bucket_name is not None:

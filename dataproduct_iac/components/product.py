@@ -16,6 +16,7 @@ from ..manifests import Acl, DatasetAddress
 from ..manifests import DataProduct as DataProductModel
 from ..manifests.product import DatasetReference
 from ..settings import StackSettings
+from ..tags import product_ownership, resource_tags
 from .bundle import Bundle
 from .depot import Depot
 
@@ -80,6 +81,10 @@ class DataProduct(pulumi.ComponentResource):
         self.descriptor_json = pulumi.Output.json_dumps(self.descriptor, indent=2, sort_keys=True)
         self.registry_object: aws.s3.BucketObjectv2 | None = None
         if settings.registry_bucket:
+            owned = product_ownership(model, settings)
+            warning = owned.warning(f"data product {model.name!r}")
+            if warning:
+                pulumi.log.warn(warning, resource=self)
             depends: list[pulumi.Resource] = [args.depots[d] for d in used]
             if args.bundle is not None:
                 depends.append(args.bundle)
@@ -89,7 +94,7 @@ class DataProduct(pulumi.ComponentResource):
                 key=registry_key(settings, model.name),
                 content=self.descriptor_json,
                 content_type="application/json",
-                tags={**settings.tags, "dataproduct:product": model.name},
+                tags=resource_tags(settings, owned, {}),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
             )
         self.register_outputs({"descriptor": self.descriptor})

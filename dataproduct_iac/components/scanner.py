@@ -30,6 +30,7 @@ from ..manifests.workflow import DagJob, FilterPattern
 from ..scanner.core import DatabaseNaming
 from ..scanner.credentials import credential_keys
 from ..settings import StackSettings
+from ..tags import Ownership, kubernetes_labels, ownership
 
 TYPE = "dataproduct:index:ScannerJob"
 
@@ -54,6 +55,8 @@ class ScannerJobArgs:
     """Kubernetes namespace; default ``settings.namespace``."""
     bucket_name: str | None = None
     """Physical bucket; default: the manifest's bucket (external) or ``settings.bucket_name`` (managed)."""
+    ownership: Ownership | None = None
+    """Owner and data product (labels); default: the workflow's owner, else the stack's."""
 
 
 def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
@@ -253,6 +256,7 @@ class ScannerJob(pulumi.ComponentResource):
             "app.kubernetes.io/managed-by": "dataproduct-iac",
             "dataproduct.io/workflow": args.workflow.name,
             "dataproduct.io/depot": depot.name,
+            **kubernetes_labels(args.ownership or ownership(settings, owner=args.workflow.owner)),
         }
         child = pulumi.ResourceOptions(parent=self)
         depends: list[pulumi.Resource] = []

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from ..manifests import InstanceSecret as InstanceSecretModel
 from ..settings import StackSettings
+from ..tags import Ownership, ownership, secret_tags
 
 TYPE = "dataproduct:index:InstanceSecret"
 READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
@@ -28,6 +29,8 @@ class InstanceSecretArgs:
     settings: StackSettings
     product: str | None = None
     """The data product this secret serves, when known (becomes a tag)."""
+    ownership: Ownership | None = None
+    """Owner and product; default: the manifest's owner (else the stack's) and ``product``."""
     physical_name: str | None = None
     """The Secrets Manager name; default ``settings.secret_name(secret.name)``."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -85,15 +88,11 @@ class InstanceSecret(pulumi.ComponentResource):
         self.model = model
         self.acl = model.acl
         physical = args.physical_name or settings.secret_name(model.name)
-        tags = {
-            **settings.tags,
-            "dataproduct:name": model.name,
-            "dataproduct:acl": model.acl.value,
-            "dataproduct:environment": settings.environment,
-            **({"dataproduct:layer": model.layer} if model.layer else {}),
-            **({"dataproduct:product": args.product} if args.product else {}),
-            **args.tags,
-        }
+        owned = args.ownership or ownership(settings, owner=model.owner, product=args.product)
+        warning = owned.warning(f"instance-secret {model.name!r}")
+        if warning:
+            pulumi.log.warn(warning, resource=self)
+        tags = secret_tags(model, settings, owned, args.tags)
         self.secret = aws.secretsmanager.Secret(
             f"{name}-secret",
             name=physical,

@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from ..manifests import Cluster, Depot, InstanceSecret
 from ..settings import StackSettings
+from ..tags import Ownership, kubernetes_labels, ownership
 from ..trino import RenderedCluster, render_cluster
 from ..trino import kubernetes as objects
 
@@ -49,6 +50,8 @@ class TrinoClusterArgs:
     create_namespace: bool = False
     """Create the namespace (labelled for the ``restricted`` Pod Security Standard)."""
     extra_labels: dict[str, str] = field(default_factory=dict)
+    ownership: Ownership | None = None
+    """Owner and data product (labels on every object); default: the manifest's owner, else the stack's."""
 
 
 def _logical_name(name: str, obj: dict[str, Any], rendered: RenderedCluster) -> str:
@@ -144,8 +147,10 @@ class TrinoCluster(pulumi.ComponentResource):
         manifests = objects.kubernetes_objects(
             rendered, create_namespace=args.create_namespace, credentials=credentials
         )
+        owned = args.ownership or ownership(args.settings, owner=args.cluster.owner)
+        labels = {**kubernetes_labels(owned), **args.extra_labels}
         for obj in manifests:
-            obj["metadata"].setdefault("labels", {}).update(args.extra_labels)
+            obj["metadata"].setdefault("labels", {}).update(labels)
 
         created: dict[tuple[str, str], pulumi.CustomResource] = {}
         base: list[pulumi.Resource] = []

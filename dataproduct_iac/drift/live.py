@@ -24,6 +24,8 @@ from typing import Any, Literal
 from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
 from ..manifests.depot import S3Connection
 from ..settings import StackSettings
+from ..tags import Ownership, ownership, secret_tags
+from ..wiring import ownership_of, products_by_member
 
 Status = Literal["in_sync", "drifted", "unknown"]
 Severity = Literal["high", "medium", "low", "info"]
@@ -109,17 +111,15 @@ def digest(salt: bytes, value: str) -> str:
     return hashlib.sha256(salt + value.encode("utf-8")).hexdigest()
 
 
-def expected_secret_tags(secret: InstanceSecret, settings: StackSettings) -> dict[str, str]:
-    """The tags the ``InstanceSecret`` component always sets (the product tag is optional)."""
-    tags = {
-        **settings.tags,
-        "dataproduct:name": secret.name,
-        "dataproduct:acl": secret.acl.value,
-        "dataproduct:environment": settings.environment,
-    }
-    if secret.layer:
-        tags["dataproduct:layer"] = secret.layer
-    return tags
+def expected_secret_tags(
+    secret: InstanceSecret, settings: StackSettings, owned: Ownership | None = None
+) -> dict[str, str]:
+    """The tags the ``InstanceSecret`` component sets: the same :func:`~dataproduct_iac.tags.secret_tags`.
+
+    ``owned``: the secret's owner and product (from :func:`~dataproduct_iac.wiring.ownership_of`);
+    default: the manifest's owner, else the stack's.
+    """
+    return secret_tags(secret, settings, owned or ownership(settings, owner=secret.owner))
 
 
 def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str | None = None) -> Desired:
@@ -131,6 +131,7 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
     from ..scanner import table_name  # the scanner's own naming of Glue tables
 
     desired = Desired()
+    products = products_by_member(graph)
     for node in graph.of_kind("instance-secret"):
         secret: InstanceSecret = node.manifest
         spec = secret.instance_secret
@@ -155,7 +156,9 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
                 physical=settings.secret_name(secret.name),
                 digests=digests,
                 unreadable=sorted(unreadable),
-                tags=expected_secret_tags(secret, settings),
+                tags=expected_secret_tags(
+                    secret, settings, ownership_of(graph, node.key, settings, products)
+                ),
                 salt=desired.salt,
             )
         )
