@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .diagnostics import Diagnostic, ManifestError
 from .graph import Graph, resolve
 from .loader import load, read_values_file
+from .manifests import Cluster
 from .placeholders import ValueSources
 from .settings import StackSettings, _to_camel
 
@@ -142,7 +143,28 @@ def prepare(inputs: ProgramInputs) -> Prepared:
     if not inputs.manifests:
         raise ManifestError([_problem("manifests", "no manifests configured for this stack")])
     result = load(inputs.manifests, inputs.sources, exclude=inputs.exclude, overrides=inputs.overrides)
-    return Prepared(resolve(result), inputs.settings)
+    graph = resolve(result)
+    check_clusters(graph, inputs.settings)
+    return Prepared(graph, inputs.settings)
+
+
+def check_clusters(graph: Graph, settings: StackSettings) -> None:
+    """Render every Trino cluster once before anything is registered; a configuration Trino would
+    refuse (e.g. memory that does not fit the heap) raises ManifestError at the cluster manifest's
+    file and line."""
+    from .trino import TrinoConfigError, render_cluster
+    from .wiring import cluster_inputs
+
+    problems: list[Diagnostic] = []
+    for node in graph.of_kind("cluster"):
+        assert isinstance(node.manifest, Cluster)
+        depots, depot_secrets = cluster_inputs(graph, node.manifest)
+        try:
+            render_cluster(node.manifest, depots, depot_secrets, settings)
+        except TrinoConfigError as exc:
+            problems.extend(exc.located(node.source).diagnostics)
+    if problems:
+        raise ManifestError(problems)
 
 
 def deploy(prepared: Prepared, opts: pulumi.ResourceOptions | None = None) -> BuildResult:

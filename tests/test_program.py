@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import runpy
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
+from helpers.cli import run_dataproduct
+from pulumi.runtime import mocks as pulumi_mocks
 
 from dataproduct_iac import program
 from dataproduct_iac.diagnostics import ManifestError
 from dataproduct_iac.manifests import Cluster
-from dataproduct_iac.plan import run_program
+from dataproduct_iac.plan import PlanMocks, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
@@ -173,3 +176,54 @@ def test_python_program_example(preview: bool) -> None:
         version = regs[("aws:secretsmanager/secretVersion:SecretVersion", f"{secret}-version")]
         assert version.inputs["secretString"] == "[secret]"
     assert "example-only" not in plan.to_json()
+
+
+def _example_with_38gb(tmp_path: Path) -> Path:
+    """The example project with the seed's 38GB query.max-memory-per-node (does not fit a 52Gi pod)."""
+    target = tmp_path / "project"
+    (target / "manifests").mkdir(parents=True)
+    for source in (EXAMPLE / "manifests").iterdir():
+        (target / "manifests" / source.name).write_text(source.read_text())
+    (target / "values.yaml").write_text((EXAMPLE / "values.yaml").read_text())
+    cluster = target / "manifests" / "cluster.yaml"
+    text = cluster.read_text()
+    assert text.count('query.max-memory-per-node: "28GB"') == 2
+    cluster.write_text(text.replace('query.max-memory-per-node: "28GB"', 'query.max-memory-per-node: "38GB"'))
+    return target
+
+
+def test_plan_reports_trino_config_errors_at_the_cluster_manifest(tmp_path: Path) -> None:
+    project = _example_with_38gb(tmp_path)
+    lines = (project / "manifests" / "cluster.yaml").read_text().splitlines()
+    expected = [n for n, line in enumerate(lines, 1) if '"38GB"' in line]
+    done = run_dataproduct(
+        "plan", "manifests", "--values", "values.yaml", "--json", str(project / "plan.json"), cwd=project
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    for line in expected:
+        assert f"manifests/cluster.yaml:{line}: " in done.stderr, done.stderr
+    assert "at most 29.1GB" in done.stderr
+    assert done.stdout == "" and not (project / "plan.json").exists()  # nothing planned
+
+
+def test_program_refuses_trino_config_errors_before_registering(tmp_path: Path) -> None:
+    project = _example_with_38gb(tmp_path)
+    created: list[str] = []
+
+    class Recording(PlanMocks):
+        def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+            created.append(args.name)
+            return super().new_resource(args)
+
+    with pytest.raises(pulumi.RunError, match=r"cluster\.yaml:\d+: .*max-memory-per-node"):
+        run_program(
+            lambda: runpy.run_path(str(ROOT / "stacks" / "__main__.py")),
+            project="dataproduct",
+            stack="dev",
+            config=runtime_config(
+                manifests=[str(project / "manifests")], values=str(project / "values.yaml")
+            ),
+            mocks=Recording(preview=True),
+        )
+    assert created == []
