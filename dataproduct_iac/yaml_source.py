@@ -60,6 +60,11 @@ class Document:
         return 1
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_FLATTENED_TAGS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+"""Keys ``flatten_mapping`` rewrites (``<<`` merges, the ``=`` value key)."""
+
+
 class _Builder:
     def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
         self.file = file
@@ -69,39 +74,50 @@ class _Builder:
         self.broken: set[FieldPath] = set()
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
+        lines = self.lines
+        if path not in lines:
+            lines[path] = node.start_mark.line + 1
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            # Plain strings need no constructor; everything else (ints, bools, dates, ...) goes through it.
+            return node.value if node.tag == _STR_TAG else self.loader.construct_object(node, deep=True)
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
+            if any(key_node.tag in _FLATTENED_TAGS for key_node, _ in node.value):
+                self.loader.flatten_mapping(node)
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node, deep=True)
-                if isinstance(key, list | dict):
-                    self.problems.append(
-                        Diagnostic(
-                            self.file,
-                            key_node.start_mark.line + 1,
-                            format_field_path(path),
-                            "a key must be a plain value; '{{x}}' is YAML for a nested mapping — "
-                            "write a placeholder as '${{x}}' or quote the text",
+                if type(key_node) is yaml.ScalarNode and key_node.tag == _STR_TAG:
+                    key = key_node.value
+                else:
+                    key = self.loader.construct_object(key_node, deep=True)
+                    if isinstance(key, list | dict):
+                        self.problems.append(
+                            Diagnostic(
+                                self.file,
+                                key_node.start_mark.line + 1,
+                                format_field_path(path),
+                                "a key must be a plain value; '{{x}}' is YAML for a nested mapping — "
+                                "write a placeholder as '${{x}}' or quote the text",
+                            )
                         )
-                    )
-                    self.broken.add(path)
-                    continue
-                if not isinstance(key, str):
-                    # Keys are names: keep the text as written (``5439``, ``true``, ``2024-01-01``).
-                    key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
+                        self.broken.add(path)
+                        continue
+                    if not isinstance(key, str):
+                        # Keys are names: keep the text as written (``5439``, ``true``, ``2024-01-01``).
+                        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
+                child = (*path, key)
                 if key in out:
                     self.problems.append(
                         Diagnostic(
                             self.file,
                             key_node.start_mark.line + 1,
-                            format_field_path((*path, key)),
-                            f"duplicate key {key!r} (first on line {self.lines.get((*path, key), '?')})",
+                            format_field_path(child),
+                            f"duplicate key {key!r} (first on line {lines.get(child, '?')})",
                         )
                     )
                     continue
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = self.build(value_node, (*path, key))
+                lines[child] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, child)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
