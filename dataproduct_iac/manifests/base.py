@@ -126,6 +126,7 @@ class StrictModel(BaseModel):
         alias_generator=to_camel,
         frozen=False,
         str_strip_whitespace=False,
+        defer_build=True,
     )
 
     @classmethod
