@@ -1,0 +1,39 @@
+"""Every benchmark runs at tiny size, so that `make bench` cannot rot. No timing assertions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_benchmark_runs_at_tiny_size() -> None:
+    results = ROOT / "benchmarks" / "results.md"
+    before = results.read_bytes() if results.exists() else None
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--tiny"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    table = run.stdout.split("benchmark", 1)[-1]
+    for row in (
+        "plan N=2: ours / baseline",
+        "own work growth N=2",
+        "validate 5 products (31 manifests)",
+        "start-up: validate / import yaml, pydantic",
+        "CLI imports pulumi_aws/pulumi_kubernetes",
+        "scanner: bytes read (20 files",
+        "scanner: time / naive full download",
+        "drift: 10 resources, concurrent / sequential",
+    ):
+        assert row in table, row
+    # The validate command and the scanner really did their work (not just printed a table).
+    assert "scanner outcomes: {'created': 5}" in run.stdout
+    assert "CLI imports pulumi_aws/pulumi_kubernetes      none" in table
+    # A tiny run never overwrites the full results.
+    assert (results.read_bytes() if results.exists() else None) == before
