@@ -97,4 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m dataproduct_iac.cli`: run the imported module's main, so that the UsageError the
+    # commands raise (dataproduct_iac.cli.UsageError) is the class main() catches, not __main__'s copy.
+    from dataproduct_iac.cli import main as _main
+
+    sys.exit(_main())
