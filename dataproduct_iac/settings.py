@@ -35,6 +35,10 @@ class StackSettings:
     """Explicit physical names by logical resource name, overriding the derived ones."""
     protect: bool = True
     """Protect buckets, Glue databases and secrets from deletion (opt out per stack, explicitly)."""
+    tls_only_policy: bool = True
+    """Attach the TLS-only bucket policy to managed buckets. Only a stack whose S3 endpoint cannot
+    evaluate policy conditions turns this off: moto treats the policy's ``aws:SecureTransport``
+    condition as always met, so the Deny would refuse every request (the local stack)."""
     secret_recovery_window_days: int = 30
     kms_key_id: str | None = None
     create_access: bool = False

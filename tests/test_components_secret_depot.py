@@ -147,6 +147,25 @@ MANAGED_CHILDREN = {
 }
 
 
+def test_managed_s3_depot_without_tls_only_policy(preview: bool) -> None:
+    settings = StackSettings(stack="local", tls_only_policy=False)
+
+    def program() -> None:
+        Depot("sales", DepotArgs(s3_depot(), settings, collections=["returns", "orders"]))
+
+    plan = run_program(program, project="p", stack="local", preview=preview)
+    depot = by_name(plan)["sales"]
+    children = {r.name: r.type for r in plan.registrations if r.parent == depot.urn}
+    assert children == {k: v for k, v in MANAGED_CHILDREN.items() if k != "sales-tls-only"}
+    assert any("no TLS-only bucket policy" in w for w in plan.warnings)
+
+
+def test_tls_only_policy_setting_from_stack_config() -> None:
+    assert StackSettings.from_config({}, project="p", stack="dev").tls_only_policy is True
+    local = StackSettings.from_config({"tlsOnlyPolicy": False}, project="p", stack="local")
+    assert local.tls_only_policy is False
+
+
 def test_managed_s3_depot(preview: bool) -> None:
     settings = StackSettings(stack="dev")
     captured: dict[str, Any] = {}

@@ -411,3 +411,20 @@ def test_cli_live_reads_the_stack_file(empty_moto_endpoint: str, tmp_path: Path)
     unknown = [f for f in json.loads(blind.stdout)["findings"] if f["status"] == "unknown"]
     assert unknown and {f["check"] for f in unknown} == {"values"}
     assert "PULUMI_CONFIG_PASSPHRASE is not set" in blind.stderr
+
+
+def test_tls_only_policy_not_expected_when_the_stack_leaves_it_out(
+    graph: Graph, deployed: tuple[Desired, AwsClients]
+) -> None:
+    _, aws = deployed
+    aws.s3.delete_bucket_policy(Bucket="ga-data-local")
+    without = StackSettings(
+        stack="local", environment="local", tags={"team": "marketing"}, tls_only_policy=False
+    )
+    findings = _check(desired_state(graph, without), aws)
+    assert not [f for f in findings if f.check == "tls-only-policy"]
+    assert _problems(findings) == []
+    # with the default settings the same bucket is drift
+    assert ("drifted", "bucket ga-data-local (depot s3depot)", "tls-only-policy") in _problems(
+        _check(desired_state(graph, SETTINGS), aws)
+    )

@@ -267,6 +267,13 @@ class Depot(pulumi.ComponentResource):
             rule={"object_ownership": "BucketOwnerEnforced"},
             opts=child,
         )
+        if not settings.tls_only_policy:
+            pulumi.log.warn(
+                f"depot {name}: no TLS-only bucket policy (dataproduct:tlsOnlyPolicy is false); "
+                "only for endpoints that cannot evaluate policy conditions, such as moto",
+                resource=self,
+            )
+            return
         aws.s3.BucketPolicy(
             f"{name}-tls-only",
             bucket=bucket.id,

@@ -65,6 +65,8 @@ class BucketTarget:
     depot: str
     physical: str
     kms_key_id: str | None
+    tls_only_policy: bool = True
+    """False when the stack deliberately leaves the TLS-only policy out (``dataproduct:tlsOnlyPolicy``)."""
 
 
 @dataclass
@@ -173,7 +175,12 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
             desired.external_buckets.append(ExternalBucketTarget(depot.name, connection.bucket))
         else:
             desired.buckets.append(
-                BucketTarget(depot.name, settings.bucket_name(connection.bucket), settings.kms_key_id)
+                BucketTarget(
+                    depot.name,
+                    settings.bucket_name(connection.bucket),
+                    settings.kms_key_id,
+                    settings.tls_only_policy,
+                )
             )
     seen_tables: set[tuple[str, str]] = set()
     seen_databases: set[str] = set()
@@ -412,6 +419,8 @@ def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
         else:
             out.unknown("high", "public-access-block", "all four true", exc.code)
 
+    if not target.tls_only_policy:
+        return out.findings
     expected_policy = "Deny s3:* to * when aws:SecureTransport is false"
     try:
         policy = json.loads(_call(aws.s3.get_bucket_policy, Bucket=name).get("Policy") or "{}")
