@@ -209,6 +209,24 @@ def test_data_product_validates(output_depot: str, with_bundle: bool, message: s
         run_program(program_, project="p", stack="dev")
 
 
+def test_rejected_data_product_registers_nothing() -> None:
+    settings = StackSettings()
+    refused: list[DataProductError] = []
+
+    def program_() -> None:
+        depot = Depot("sales", DepotArgs(sales_depot(), settings))
+        try:
+            DataProduct(
+                "sales-orders", DataProductArgs(product_model("elsewhere"), settings, {"sales": depot})
+            )
+        except DataProductError as exc:
+            refused.append(exc)
+
+    plan = run_program(program_, project="p", stack="dev")
+    assert refused
+    assert "dataproduct:index:DataProduct" not in {r.type for r in plan.registrations}
+
+
 def test_bundle_without_workloads_creates_no_namespace() -> None:
     model = sales_bundle()
     model.bundle.workspaces = []

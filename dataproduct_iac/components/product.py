@@ -52,12 +52,12 @@ class DataProduct(pulumi.ComponentResource):
     descriptor_json: pulumi.Output[str]
 
     def __init__(self, name: str, args: DataProductArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE, name, None, opts)
         model, settings = args.product, args.settings
-        self.model = model
         problems = _check(args)
-        if problems:
+        if problems:  # refuse before registering anything
             raise DataProductError(f"data product {model.name!r}: " + "; ".join(problems))
+        super().__init__(TYPE, name, None, opts)
+        self.model = model
         used = sorted({ref.address.depot for ref in _dataset_refs(model) if ref.address.depot in args.depots})
         document: dict[str, Any] = {
             "name": model.name,
