@@ -83,6 +83,8 @@ def test_secret_values_only_in_the_secret_and_marked_secret(seed: Seed, preview:
     unwrapped = plain(string_data)
     assert unwrapped["TRINO_CATALOG_REDSHIFT_PASSWORD"] == "example-redshift-password"
     assert set(unwrapped.values()) <= values
+    [request] = [r for r in run.requests if r.type == "kubernetes:core/v1:Secret"]
+    assert set(request.additionalSecretOutputs) == {"data", "stringData"}
     for resource in run.resources:
         if resource.typ == "kubernetes:core/v1:Secret":
             continue

@@ -81,7 +81,13 @@ def _register(logical: str, obj: dict[str, Any], opts: pulumi.ResourceOptions) -
         return k8s.core.v1.ConfigMap(logical, metadata=meta, data=obj["data"], opts=opts)
     if kind == "Secret":
         return k8s.core.v1.Secret(
-            logical, metadata=meta, type=obj["type"], string_data=obj["stringData"], opts=opts
+            logical,
+            metadata=meta,
+            type=obj["type"],
+            string_data=obj["stringData"],
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(additional_secret_outputs=["data", "stringData"])
+            ),
         )
     if kind == "Service":
         return k8s.core.v1.Service(logical, metadata=meta, spec=obj["spec"], opts=opts)
