@@ -386,8 +386,6 @@ def test_cli_live_reads_the_stack_file(empty_moto_endpoint: str, tmp_path: Path)
     from dataproduct_iac import program
     from dataproduct_iac.plan import read_stack_file
 
-    if not (ROOT / "stacks" / "Pulumi.local.yaml").exists():
-        pytest.skip("stacks/Pulumi.local.yaml is not in this checkout")
     stack_file = read_stack_file(ROOT, "local", environ={"PULUMI_CONFIG_PASSPHRASE": "local"})
     assert stack_file.notes == []
     inputs = program.inputs_from_config(

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import fake_trino
 import pytest
 
 from dataproduct_iac.drift.live import ClusterTarget, check_cluster, desired_state
 from dataproduct_iac.graph import resolve
 from dataproduct_iac.loader import load
 from dataproduct_iac.settings import StackSettings
-
-fake_trino = pytest.importorskip("fake_trino", reason="tests/fake_trino.py (the Trino test server) is absent")
-render = pytest.importorskip("dataproduct_iac.trino.render", reason="the Trino renderer is absent")
+from dataproduct_iac.trino import render
 
 SETTINGS = StackSettings(stack="dev", environment="dev")
 

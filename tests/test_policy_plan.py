@@ -20,8 +20,6 @@ EXAMPLES = sorted(
     p.parent for p in (ROOT / "examples").glob("*/manifests") if (p.parent / "values.yaml").exists()
 )
 
-pytest.importorskip("dataproduct_iac.plan", reason="dataproduct plan is not available yet")
-
 
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:

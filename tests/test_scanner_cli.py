@@ -7,15 +7,14 @@ import json
 import uuid
 from pathlib import Path
 
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from dataproduct_iac.cli import main
+
 pytestmark = pytest.mark.integration
-
-boto3 = pytest.importorskip("boto3")
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
-
-from dataproduct_iac.cli import main  # noqa: E402
 
 SECRET_MARKER = "sekret-DO-NOT-PRINT-4242"
 
