@@ -102,7 +102,7 @@ def test_validate_never_prints_secret_values() -> None:
         (["validate", "does/not/exist.yaml"], "no such file or directory"),
         (["validate", CORPUS / "binary.yaml"], "not UTF-8 text"),
         (["validate", CORPUS / "empty.yaml"], "file contains no manifest"),
-        (["validate", ROOT / "dataproduct_iac" / "commands" / "__pycache__"], "no *.yaml"),
+        (["validate", ROOT / "dataproduct_iac" / "commands"], "no *.yaml"),
         (["validate", TRAFFIC / "manifests", "--values", "missing-values.yaml"], "values file not found"),
         (["validate", TRAFFIC / "manifests", "--values", CORPUS / "not-a-mapping.yaml"], "one YAML mapping"),
         (["validate", TRAFFIC / "manifests", "--set", "no-equals-sign"], "expected name=value"),
@@ -113,8 +113,6 @@ def test_validate_never_prints_secret_values() -> None:
     ],
 )
 def test_bad_input_exits_1_without_traceback(args: list[Any], fragment: str) -> None:
-    if args[-1] == ROOT / "dataproduct_iac" / "commands" / "__pycache__" and not args[-1].is_dir():
-        pytest.skip("no __pycache__ directory to use as a directory without manifests")
     result = dataproduct(*args)
     assert result.returncode == 1, result.stdout + result.stderr
     assert_no_traceback(result)
