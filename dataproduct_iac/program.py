@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, ManifestError
 from .graph import Graph, resolve
-from .loader import load, read_values_file
+from .loader import gc_paused, load, read_values_file
 from .manifests import Cluster
 from .placeholders import ValueSources
 from .settings import StackSettings, _to_camel
@@ -142,9 +142,10 @@ def prepare(inputs: ProgramInputs) -> Prepared:
     """Load, override, validate and resolve the manifests (no pulumi); raise ManifestError on problems."""
     if not inputs.manifests:
         raise ManifestError([_problem("manifests", "no manifests configured for this stack")])
-    result = load(inputs.manifests, inputs.sources, exclude=inputs.exclude, overrides=inputs.overrides)
-    graph = resolve(result)
-    check_clusters(graph, inputs.settings)
+    with gc_paused():
+        result = load(inputs.manifests, inputs.sources, exclude=inputs.exclude, overrides=inputs.overrides)
+        graph = resolve(result)
+        check_clusters(graph, inputs.settings)
     return Prepared(graph, inputs.settings)
 
 
