@@ -271,6 +271,27 @@ def test_schema_rejects_broken_manifests(case: str) -> None:
     assert list(validator.iter_errors(document))
 
 
+def test_schema_accepts_what_the_loader_accepts_in_lower_case(tmp_path: Path) -> None:
+    """The loader takes `type: s3` and `format: iceberg`; the editor schema must not flag them."""
+    text = """\
+name: lake
+version: v2alpha
+type: depot
+depot:
+  type: s3
+  s3:
+    bucket: lake-bucket
+    format: iceberg
+"""
+    (tmp_path / "depot.yaml").write_text(text)
+    assert dataproduct("validate", tmp_path).returncode == 0
+    for flags in ((), ("--no-placeholders",)):
+        validator = jsonschema.Draft202012Validator(_schema(*flags))
+        assert list(validator.iter_errors(yaml.safe_load(text))) == []
+        wrong = yaml.safe_load(text.replace("type: s3", "type: s4"))
+        assert list(validator.iter_errors(wrong))
+
+
 def test_schema_for_one_kind() -> None:
     schema = _schema("--kind", "depot")
     assert schema["title"] == "Depot"

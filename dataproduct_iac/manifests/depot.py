@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import ResourceMeta, StrictModel, StrictName, raise_at, reraisable
@@ -32,11 +32,23 @@ class DataFormat(StrEnum):
     DELTA = "DELTA"
 
 
+def _any_case(enum: type[StrEnum]) -> WithJsonSchema:
+    """Schema of an enum that the model accepts in upper or lower case (``S3`` and ``s3``)."""
+    values = [member.value for member in enum]
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [*values, *(v.lower() for v in values)],
+            "description": "Upper or lower case.",
+        }
+    )
+
+
 class S3Connection(StrictModel):
     scheme: Literal["s3", "s3a"] = "s3a"
     bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
     relative_path: str | None = None
-    format: Annotated[DataFormat, BeforeValidator(_upper)] = DataFormat.PARQUET
+    format: Annotated[DataFormat, BeforeValidator(_upper), _any_case(DataFormat)] = DataFormat.PARQUET
     region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
     endpoint: str | None = None
 
@@ -122,7 +134,7 @@ class DepotSpec(StrictModel):
     becomes an implicit instance secret named <depot>-<acl>). A depot with a read-write (rw)
     secret must also have a read (r) secret."""
 
-    type: Annotated[DepotType, BeforeValidator(_upper)]
+    type: Annotated[DepotType, BeforeValidator(_upper), _any_case(DepotType)]
     description: str | None = None
     external: bool = False
     compute: str | None = None
