@@ -343,6 +343,50 @@ def test_parquet_footer_longer_than_the_tail_read_takes_a_second_get(estate: Est
     assert len(estate.columns("f", "wide")) == 600
 
 
+def test_first_scan_requests_per_dataset_and_database(estate: Estate) -> None:
+    # 3 collections, 6 datasets of 2 Parquet files each: one LIST, one GET per file, one GetTable per
+    # dataset (read once, before the files), one GetDatabase per database (not per dataset).
+    data = parquet_bytes(events_table(100), 50)
+    datasets = [("a", "x"), ("a", "y"), ("a", "z"), ("b", "x"), ("b", "y"), ("c", "x")]
+    for collection, name in datasets:
+        for day in ("2024-01-01", "2024-01-02"):
+            estate.put(f"raw/{collection}/{name}/dt={day}/part-0.parquet", data)
+    report = estate.scan()
+    assert report.exit_code == 0, [o.message for o in report.outcomes]
+    assert {o.action for o in report.outcomes} == {"created"}
+    assert estate.calls["ListObjectsV2"] == 1
+    assert estate.calls["GetObject"] == 2 * len(datasets)
+    assert estate.calls["GetTable"] == len(datasets), dict(estate.calls)
+    assert estate.calls["GetDatabase"] == 3, dict(estate.calls)
+    assert estate.calls["CreateDatabase"] == 3
+    assert estate.calls["CreateTable"] == len(datasets)
+    assert estate.calls["BatchCreatePartition"] == len(datasets)
+    assert estate.columns("b", "y") == estate.columns("a", "x")
+
+
+def test_table_created_meanwhile_by_someone_else_is_read_again_not_failed(estate: Estate) -> None:
+    data = parquet_bytes(events_table(100), 50)
+    estate.put("raw/shop/orders/dt=2024-01-01/part-0.parquet", data)
+    raced: list[str] = []
+
+    def create_first(params: Any, **_: Any) -> None:
+        # Another scanner writes the same definition between our GetTable and our CreateTable.
+        if not raced:
+            raced.append(params["TableInput"]["Name"])
+            estate.glue.create_table(DatabaseName=params["DatabaseName"], TableInput=params["TableInput"])
+
+    estate.session.events.register("before-parameter-build.glue.CreateTable", create_first)
+    report = estate.scan()
+    assert raced == ["orders"]
+    assert report.exit_code == 0, [o.message for o in report.outcomes]
+    # Read again after the refused create: the same definition, only its partition is missing.
+    assert [o.action for o in report.outcomes] == ["updated"]
+    assert estate.calls["CreateTable"] == 1  # ours, refused with AlreadyExistsException
+    assert estate.calls["GetTable"] == 2
+    partitions = estate.glue.get_partitions(DatabaseName=estate.db("shop"), TableName="orders")
+    assert [p["Values"] for p in partitions["Partitions"]] == [["2024-01-01"]]
+
+
 def test_rescan_writes_nothing(estate: Estate) -> None:
     seed_all_formats(estate)
     first = estate.scan()

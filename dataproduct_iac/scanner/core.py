@@ -152,6 +152,8 @@ class _Scan:
         self.files = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="scan-file")
         self.now = datetime.now(UTC).replace(microsecond=0).isoformat()
         self._db_lock = threading.Lock()
+        self._databases: set[str] = set()
+        """Databases known to exist (or, in a dry run, to be created): one ``GetDatabase`` each per scan."""
 
     # -- listing ---------------------------------------------------------------------------
     def listing(self) -> dict[tuple[str, str], Dataset] | None:
@@ -211,7 +213,7 @@ class _Scan:
                 return outcome
             spec = self._table_spec(ds, outcome)
             spec.parameters[g.P_FINGERPRINT] = fingerprint
-            self._write(spec, ds, outcome)
+            self._write(spec, ds, outcome, existing)
         except (CorruptFile, SchemaConflict, DatasetError, ValueError) as exc:
             outcome.action, outcome.message = FAILED, str(exc)
         except ClientError as exc:
@@ -302,6 +304,8 @@ class _Scan:
 
     def _ensure_database(self, collection: str, database: str) -> None:
         with self._db_lock:
+            if database in self._databases:
+                return
             g.ensure_database(
                 self.glue,
                 database,
@@ -310,8 +314,13 @@ class _Scan:
                 version=SCANNER_VERSION,
                 dry_run=self.settings.dry_run,
             )
+            self._databases.add(database)
 
-    def _write(self, spec: g.TableSpec, ds: Dataset, outcome: DatasetOutcome) -> None:
+    def _write(
+        self, spec: g.TableSpec, ds: Dataset, outcome: DatasetOutcome, existing: dict[str, Any] | None
+    ) -> None:
+        """Create or update the table. ``existing``: the table as read at the start of this dataset's
+        scan (no second ``GetTable``); a conflicting concurrent write makes it read the table again."""
         s = self.settings
         database = outcome.database
         self._ensure_database(ds.collection, database)
@@ -322,12 +331,18 @@ class _Scan:
             else {}
         )
         for attempt in range(3):
-            existing = g.get_table(self.glue, database, spec.name)
+            if attempt:
+                existing = g.get_table(self.glue, database, spec.name)
             if existing is None:
                 outcome.action = CREATED
                 outcome.partitions_added = len(wanted_parts)
                 if not s.dry_run:
-                    self.glue.create_table(DatabaseName=database, TableInput=desired)
+                    try:
+                        self.glue.create_table(DatabaseName=database, TableInput=desired)
+                    except self.glue.exceptions.AlreadyExistsException:
+                        if attempt == 2:
+                            raise
+                        continue  # created meanwhile by someone else: read it and compare
                     self._add_partitions(database, desired, wanted_parts, set(wanted_parts))
                 return
             if not g.is_managed(existing, s.depot):
