@@ -343,25 +343,54 @@ def test_parquet_footer_longer_than_the_tail_read_takes_a_second_get(estate: Est
     assert len(estate.columns("f", "wide")) == 600
 
 
-def test_first_scan_requests_per_dataset_and_database(estate: Estate) -> None:
-    # 3 collections, 6 datasets of 2 Parquet files each: one LIST, one GET per file, one GetTable per
-    # dataset (read once, before the files), one GetDatabase per database (not per dataset).
+SIX_DATASETS = [("a", "x"), ("a", "y"), ("a", "z"), ("b", "x"), ("b", "y"), ("c", "x")]
+
+
+def seed_six_datasets(e: Estate) -> None:
     data = parquet_bytes(events_table(100), 50)
-    datasets = [("a", "x"), ("a", "y"), ("a", "z"), ("b", "x"), ("b", "y"), ("c", "x")]
-    for collection, name in datasets:
+    for collection, name in SIX_DATASETS:
         for day in ("2024-01-01", "2024-01-02"):
-            estate.put(f"raw/{collection}/{name}/dt={day}/part-0.parquet", data)
+            e.put(f"raw/{collection}/{name}/dt={day}/part-0.parquet", data)
+
+
+def test_scan_requests_per_file_dataset_and_database(estate: Estate) -> None:
+    # 3 collections (databases a: 3 datasets, b: 2, c: 1) of 2 Parquet files per dataset.
+    seed_six_datasets(estate)
     report = estate.scan()
     assert report.exit_code == 0, [o.message for o in report.outcomes]
     assert {o.action for o in report.outcomes} == {"created"}
     assert estate.calls["ListObjectsV2"] == 1
-    assert estate.calls["GetObject"] == 2 * len(datasets)
-    assert estate.calls["GetTable"] == len(datasets), dict(estate.calls)
-    assert estate.calls["GetDatabase"] == 3, dict(estate.calls)
+    assert estate.calls["GetObject"] == 2 * len(SIX_DATASETS)  # one tail read per file
+    # Existing tables: one GetTables for a database with several datasets, GetTable for a lone one;
+    # read once per dataset (before its files), not again before the write.
+    assert estate.calls["GetTables"] == 2, dict(estate.calls)
+    assert estate.calls["GetTable"] == 1, dict(estate.calls)
+    assert estate.calls["GetDatabase"] == 3, dict(estate.calls)  # per database, not per dataset
     assert estate.calls["CreateDatabase"] == 3
-    assert estate.calls["CreateTable"] == len(datasets)
-    assert estate.calls["BatchCreatePartition"] == len(datasets)
+    assert estate.calls["CreateTable"] == len(SIX_DATASETS)
+    assert estate.calls["BatchCreatePartition"] == len(SIX_DATASETS)
     assert estate.columns("b", "y") == estate.columns("a", "x")
+
+    rescan = estate.scan()
+    assert [o.action for o in rescan.outcomes] == ["unchanged"] * len(SIX_DATASETS)
+    assert dict(estate.calls) == {"ListObjectsV2": 1, "GetTables": 2, "GetTable": 1}
+
+    only = estate.scan(only=["a/y"])  # a narrowed scan does not read the whole database
+    assert [o.action for o in only.outcomes] == ["unchanged"]
+    assert dict(estate.calls) == {"ListObjectsV2": 1, "GetTable": 1}
+
+
+def test_scan_without_get_tables_asks_per_dataset(estate: Estate) -> None:
+    seed_six_datasets(estate)
+
+    def refuse(**_: Any) -> None:
+        raise RuntimeError("GetTables refused")  # e.g. a policy without glue:GetTables
+
+    estate.session.events.register("before-call.glue.GetTables", refuse)
+    report = estate.scan()
+    assert report.exit_code == 0, [o.message for o in report.outcomes]
+    assert {o.action for o in report.outcomes} == {"created"}
+    assert estate.calls["GetTable"] == len(SIX_DATASETS)
 
 
 def test_table_created_meanwhile_by_someone_else_is_read_again_not_failed(estate: Estate) -> None:

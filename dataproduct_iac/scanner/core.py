@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -154,6 +155,8 @@ class _Scan:
         self._db_lock = threading.Lock()
         self._databases: set[str] = set()
         """Databases known to exist (or, in a dry run, to be created): one ``GetDatabase`` each per scan."""
+        self.known_tables: dict[str, Future[dict[str, dict[str, Any]] | None]] = {}
+        """Database → its tables, read once with ``GetTables`` (instead of a ``GetTable`` per dataset)."""
 
     # -- listing ---------------------------------------------------------------------------
     def listing(self) -> dict[tuple[str, str], Dataset] | None:
@@ -202,7 +205,7 @@ class _Scan:
             fingerprint = ds.fingerprint(
                 f"{SCANNER_VERSION}|{s.default_format}|{','.join(s.formats)}|{s.sample_bytes}|{s.sample_rows}"
             )
-            existing = None if ds.problems else g.get_table(self.glue, outcome.database, outcome.table)
+            existing = None if ds.problems else self._existing(outcome.database, outcome.table)
             if existing is not None and not s.full and _unchanged(existing, s.depot, fingerprint):
                 # Same objects (keys, sizes, ETags) as when this table was written: nothing to read.
                 params = existing.get("Parameters") or {}
@@ -225,6 +228,20 @@ class _Scan:
         except Exception as exc:  # one dataset never aborts the others
             outcome.action, outcome.message = FAILED, f"{type(exc).__name__}: {exc}"
         return outcome
+
+    def tables_of(self, database: str) -> dict[str, dict[str, Any]] | None:
+        """The tables of ``database`` by name; None when they cannot be listed (each dataset then asks)."""
+        try:
+            return g.tables_by_name(self.glue, database)
+        except Exception:  # e.g. no glue:GetTables permission: fall back to GetTable per dataset
+            return None
+
+    def _existing(self, database: str, table: str) -> dict[str, Any] | None:
+        known = self.known_tables.get(database)
+        tables = known.result() if known is not None else None
+        if tables is not None:
+            return tables.get(table)
+        return g.get_table(self.glue, database, table)
 
     def _table_spec(self, ds: Dataset, outcome: DatasetOutcome) -> g.TableSpec:
         s = self.settings
@@ -512,6 +529,13 @@ def scan_depot(settings: ScanSettings) -> ScanReport:
                 (settings.database_naming.name(ds.collection), table_name(ds.name)), []
             ).append(ds)
         with ThreadPoolExecutor(settings.concurrency, thread_name_prefix="scan-dataset") as pool:
+            if not settings.only:
+                # A database with several datasets to scan: one GetTables (paginated) answers all of
+                # them. Submitted first, so the pool (FIFO) runs them before the datasets that wait.
+                per_database = Counter(settings.database_naming.name(ds.collection) for ds in todo)
+                for database, count in sorted(per_database.items()):
+                    if count > 1:
+                        scan.known_tables[database] = pool.submit(scan.tables_of, database)
             futures = []
             for ds in todo:
                 same = clashes[(settings.database_naming.name(ds.collection), table_name(ds.name))]

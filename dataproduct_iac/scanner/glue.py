@@ -277,3 +277,11 @@ def tables_of(glue: Any, database: str) -> list[dict[str, Any]]:
     for page in glue.get_paginator("get_tables").paginate(DatabaseName=database):
         out.extend(page.get("TableList", []))
     return out
+
+
+def tables_by_name(glue: Any, database: str) -> dict[str, dict[str, Any]]:
+    """Every table of ``database`` by name (paginated ``GetTables``); empty when the database is missing."""
+    try:
+        return {table["Name"]: table for table in tables_of(glue, database)}
+    except glue.exceptions.EntityNotFoundException:
+        return {}
