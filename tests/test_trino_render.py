@@ -20,7 +20,7 @@ from dataproduct_iac.settings import StackSettings
 from dataproduct_iac.trino import RenderedCluster, TrinoConfigError, render_cluster
 from dataproduct_iac.trino.access import SHUTDOWN_USER
 from dataproduct_iac.trino.config import DATA_DIR
-from dataproduct_iac.trino.properties import parse_properties, write_properties
+from dataproduct_iac.trino.properties import _escape, _escape_chars, parse_properties, write_properties
 from dataproduct_iac.trino.units import GIB, parse_data_size, parse_duration
 
 SETTINGS = StackSettings(stack="dev", environment="dev", region="us-east-1")
@@ -536,6 +536,14 @@ _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3
 @given(st.dictionaries(_text.filter(bool), _text, max_size=8))
 def test_properties_round_trip(values: dict[str, str]) -> None:
     assert parse_properties(write_properties(values, header="a header\nwith two lines")) == values
+
+
+_ascii_heavy = st.text(alphabet=st.sampled_from([*" =:#!\\\t\n\x7fé€😀", *"abcXYZ09.-_/${}"]), max_size=20)
+
+
+@given(st.one_of(_text, _ascii_heavy), st.booleans())
+def test_plain_text_fast_path_escapes_like_the_character_loop(text: str, key: bool) -> None:
+    assert _escape(text, key=key) == _escape_chars(text, key=key)
 
 
 def test_parse_properties_java_syntax() -> None:

@@ -8,6 +8,7 @@ connection (host, port, database, credential secrets) for Trino catalogs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,11 +76,12 @@ class DepotConnection:
         return getattr(self.connection, "database", None)
 
 
-def s3_policy_document(
-    bucket: str, prefix: str, *, write: bool, glue_database_arns: Sequence[pulumi.Input[str]] = ()
-) -> pulumi.Output[str]:
-    """A read-only or read-write IAM policy (JSON) for ``bucket/prefix``: no wildcard action or resource."""
-    return pulumi.Output.json_dumps(s3_policy(bucket, prefix, write=write))
+def s3_policy_document(bucket: str, prefix: str, *, write: bool) -> pulumi.Output[str]:
+    """A read-only or read-write IAM policy (JSON) for ``bucket/prefix``: no wildcard action or resource.
+
+    Known at preview: the bucket's ARN follows from its name.
+    """
+    return pulumi.Output.from_input(json.dumps(s3_policy(bucket, prefix, write=write)))
 
 
 def s3_policy(bucket: str, prefix: str, *, write: bool) -> dict[str, Any]:
@@ -113,22 +115,21 @@ def s3_policy(bucket: str, prefix: str, *, write: bool) -> dict[str, Any]:
 
 def tls_only_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """A bucket policy denying every request that does not use TLS."""
-    arn = pulumi.Output.from_input(bucket_arn)
-    return pulumi.Output.json_dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [arn, arn.apply(lambda a: f"{a}/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
+
+    def document(arn: str) -> str:
+        statement = {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
-    )
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    # One apply, not a deep Output.json_dumps over the nested document: a nested Input costs the SDK an
+    # Output per value.
+    return pulumi.Output.from_input(bucket_arn).apply(document)
 
 
 class Depot(pulumi.ComponentResource):
@@ -152,6 +153,8 @@ class Depot(pulumi.ComponentResource):
         self.bucket_name: str | None = None
         self.prefix = ""
         self.glue_databases: dict[str, aws.glue.CatalogDatabase] = {}
+        self.glue_database_names: dict[str, str] = {}
+        """Collection → Glue database name, known before deployment (``glue_databases`` hold the resources)."""
         self.read_policy: pulumi.Output[str] | None = None
         self.write_policy: pulumi.Output[str] | None = None
         self.read_access: aws.iam.Policy | None = None
@@ -192,9 +195,11 @@ class Depot(pulumi.ComponentResource):
             self._managed_bucket(name, args, tags)
         for collection in sorted(set(args.collections)):
             location = f"{self.location}/{collection}/"
+            database_name = settings.glue_database_name(self.model.name, collection)
+            self.glue_database_names[collection] = database_name
             self.glue_databases[collection] = aws.glue.CatalogDatabase(
                 f"{name}-{collection}-db",
-                name=settings.glue_database_name(self.model.name, collection),
+                name=database_name,
                 description=f"Collection {collection} of depot {self.address}",
                 location_uri=location,
                 tags=tags,

@@ -5,6 +5,7 @@ as a component output and, when ``settings.registry_bucket`` is set, as a JSON o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,8 +78,13 @@ class DataProduct(pulumi.ComponentResource):
         }
         for kind, port in model.ports.all():
             document["ports"][kind].append({"ref": port.ref, "refType": port.ref_type})
-        self.descriptor = pulumi.Output.from_input(document)
-        self.descriptor_json = pulumi.Output.json_dumps(self.descriptor, indent=2, sort_keys=True)
+        if _holds_output(document):  # a location read through a stack reference
+            self.descriptor = pulumi.Output.from_input(document)
+            self.descriptor_json = pulumi.Output.json_dumps(self.descriptor, indent=2, sort_keys=True)
+        else:
+            # Known now: two Outputs instead of the SDK's one Output per nested value of the document.
+            self.descriptor_json = pulumi.Output.from_input(json.dumps(document, indent=2, sort_keys=True))
+            self.descriptor = self.descriptor_json.apply(json.loads)
         self.registry_object: aws.s3.BucketObjectv2 | None = None
         if settings.registry_bucket:
             owned = product_ownership(model, settings)
@@ -98,6 +104,16 @@ class DataProduct(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
             )
         self.register_outputs({"descriptor": self.descriptor})
+
+
+def _holds_output(value: Any) -> bool:
+    if isinstance(value, pulumi.Output):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_output(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_output(v) for v in value)
+    return False
 
 
 def _dataset_refs(model: DataProductModel) -> list[DatasetReference]:
@@ -149,9 +165,9 @@ def _dataset(ref: DatasetReference, args: DataProductArgs) -> dict[str, Any]:
         if depot.location is not None:
             parts = [p for p in (address.collection, address.dataset) if p]
             out["location"] = "/".join([depot.location, *parts])
-        database = depot.glue_databases.get(address.collection or "")
+        database = depot.glue_database_names.get(address.collection or "")
         if database is not None:
-            out["glueDatabase"] = database.name
+            out["glueDatabase"] = database
         elif depot.connection.database:
             out["database"] = depot.connection.database
     else:

@@ -60,14 +60,18 @@ def secret_value(secret: InstanceSecretModel) -> pulumi.Output[str]:
 
 def read_policy_document(arn: pulumi.Input[str], kms_key_id: str | None = None) -> pulumi.Output[str]:
     """An IAM policy document (JSON) granting read access to one secret (and its KMS key)."""
-    statements: list[dict[str, object]] = [
-        {"Sid": "ReadSecret", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": arn}
-    ]
-    if kms_key_id:
-        statements.append(
-            {"Sid": "DecryptSecret", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": kms_key_id}
-        )
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+    def document(secret_arn: str) -> str:
+        statements: list[dict[str, object]] = [
+            {"Sid": "ReadSecret", "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": secret_arn}
+        ]
+        if kms_key_id:
+            statements.append(
+                {"Sid": "DecryptSecret", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": kms_key_id}
+            )
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+    return pulumi.Output.from_input(arn).apply(document)
 
 
 class InstanceSecret(pulumi.ComponentResource):

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\f": "\\f"}
+# Text that needs no escaping (printable ASCII without the characters escaped below) is written as
+# is; that is nearly every key and value, and skips the per-character loop.
+_PLAIN_KEY = re.compile(r"[^ =:#!\\\x00-\x1f\x7f-\U0010ffff]*")
+_PLAIN_VALUE = re.compile(r"(?:[^ #!\\\x00-\x1f\x7f-\U0010ffff][^\\\x00-\x1f\x7f-\U0010ffff]*)?")
 
 
 def _escape(text: str, *, key: bool) -> str:
+    if (_PLAIN_KEY if key else _PLAIN_VALUE).fullmatch(text):
+        return text
+    return _escape_chars(text, key=key)
+
+
+def _escape_chars(text: str, *, key: bool) -> str:
     out: list[str] = []
     for index, char in enumerate(text):
         if char in _ESCAPES:
