@@ -154,7 +154,7 @@ class Depot(pulumi.ComponentResource):
         self.prefix = ""
         self.glue_databases: dict[str, aws.glue.CatalogDatabase] = {}
         self.glue_database_names: dict[str, str] = {}
-        """Collection → Glue database name, known before deployment (``glue_databases`` hold the resources)."""
+        """Collection → Glue database name, known before deployment (``glue_databases``: the resources)."""
         self.read_policy: pulumi.Output[str] | None = None
         self.write_policy: pulumi.Output[str] | None = None
         self.read_access: aws.iam.Policy | None = None
