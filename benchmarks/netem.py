@@ -1,0 +1,179 @@
+"""A network model for the benchmarks: a threaded TCP proxy on 127.0.0.1 that delays responses.
+
+moto on 127.0.0.1 answers in a few milliseconds and is bound by its own CPU (one Python process);
+real S3, Glue and Secrets Manager answer after tens of milliseconds of network and service time and
+scale out. This proxy sits between a client and moto and forwards bytes unchanged, adding
+
+- a fixed latency per request: the first byte of each response is held for ``latency_s`` before it
+  is forwarded, on top of moto's own time (moto's server closes the connection after every
+  response, so every request is a new connection here; connection set-up itself is not delayed, as
+  a client reusing its connections to a real endpoint would not pay it), and
+- optionally a bandwidth cap per connection (bytes per second) on the response direction.
+
+    python -m benchmarks.netem --upstream 127.0.0.1:5000 [--latency-ms 20] [--mbps 100]
+
+prints ``listening on <port>`` and serves until interrupted. In-process: ``with Netem(...) as url``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import socket
+import threading
+import time
+from typing import Any
+
+_CHUNK = 256 * 1024
+
+
+class _Link:
+    """One client connection and its upstream connection: two pump threads."""
+
+    def __init__(self, proxy: Netem, client: socket.socket, upstream: socket.socket) -> None:
+        self.proxy = proxy
+        self.client = client
+        self.upstream = upstream
+        self.awaiting = False
+        """A request was forwarded and its response has not started yet."""
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._requests, name="netem-request", daemon=True),
+            threading.Thread(target=self._responses, name="netem-response", daemon=True),
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _requests(self) -> None:
+        try:
+            while data := self.client.recv(_CHUNK):
+                with self.lock:
+                    self.awaiting = True
+                self.upstream.sendall(data)
+            self.upstream.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def _responses(self) -> None:
+        rate = self.proxy.bytes_per_s
+        try:
+            started, sent = 0.0, 0
+            while data := self.upstream.recv(_CHUNK):
+                with self.lock:
+                    first, self.awaiting = self.awaiting, False
+                if first:  # the first bytes of a response: hold them for the latency
+                    self.proxy.wait(self.proxy.latency_s)
+                    started, sent = time.monotonic(), 0
+                if rate:
+                    for start in range(0, len(data), 64 * 1024):
+                        piece = data[start : start + 64 * 1024]
+                        self.client.sendall(piece)
+                        sent += len(piece)
+                        self.proxy.wait(started + sent / rate - time.monotonic())
+                else:
+                    self.client.sendall(data)
+                self.proxy.bytes_forwarded += len(data)
+        except OSError:
+            pass
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for sock in (self.client, self.upstream):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+class Netem:
+    """``with Netem(upstream_port, latency_s=0.02, bytes_per_s=100e6) as url:`` → ``http://127.0.0.1:<port>``."""
+
+    def __init__(
+        self,
+        upstream_port: int,
+        *,
+        latency_s: float = 0.02,
+        bytes_per_s: float | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        if latency_s < 0:
+            raise ValueError("latency must not be negative")
+        self.upstream = (host, upstream_port)
+        self.latency_s = latency_s
+        self.bytes_per_s = bytes_per_s or 0.0
+        self.bytes_forwarded = 0
+        self.connections = 0
+        self._stop = threading.Event()
+        self._links: list[_Link] = []
+        self._listener = socket.create_server((host, 0))
+        self.port: int = self._listener.getsockname()[1]
+        self.url = f"http://{host}:{self.port}"
+        self._acceptor = threading.Thread(target=self._accept, name="netem-accept", daemon=True)
+
+    def wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stop.wait(seconds)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.upstream)
+            except OSError:
+                client.close()
+                continue
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.connections += 1
+            link = _Link(self, client, upstream)
+            self._links = [x for x in self._links if any(t.is_alive() for t in x.threads)] + [link]
+
+    def start(self) -> str:
+        self._acceptor.start()
+        return self.url
+
+    def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        self._acceptor.join(timeout=5)
+        for link in list(self._links):
+            link.close()
+            for thread in link.threads:
+                thread.join(timeout=5)
+
+    def threads_alive(self) -> int:
+        return sum(t.is_alive() for link in self._links for t in link.threads) + self._acceptor.is_alive()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *_: Any) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.netem", description=__doc__.splitlines()[0])
+    parser.add_argument("--upstream", required=True, metavar="HOST:PORT")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="first-byte latency per request")
+    parser.add_argument(
+        "--mbps", type=float, default=0.0, help="bandwidth cap per connection, MB/s (0: none)"
+    )
+    args = parser.parse_args(argv)
+    host, port = args.upstream.rsplit(":", 1)
+    proxy = Netem(int(port), latency_s=args.latency_ms / 1000, bytes_per_s=args.mbps * 1e6, host=host)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    with proxy:
+        print(f"listening on {proxy.port}", flush=True)
+        done.wait()
+
+
+if __name__ == "__main__":
+    main()
