@@ -119,27 +119,36 @@ def expand_paths(
     paths: Sequence[str | Path], exclude: Iterable[str | Path] = ()
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Files to load: files as given, directories recursively (``*.yaml``/``*.yml``), globs expanded."""
-    return _expand_paths(paths, exclude, _RealPaths())
+    files, problems = _expand_paths(paths, exclude, _RealPaths())
+    return [Path(f) for f in files], problems
+
+
+def _below(path: str, directory: str) -> bool:
+    """``Path(path).is_relative_to(directory)`` for two resolved (absolute, normalised) paths."""
+    prefix = directory if directory.endswith(os.sep) else directory + os.sep
+    return path == directory or path.startswith(prefix)
 
 
 class _RealPaths:
-    """``Path.resolve()`` and :func:`display_path` for the many files of one run.
+    """``Path.resolve()`` and :func:`display_path` for the many files of one run, on plain strings.
 
     Each directory is resolved once; a file below it costs one ``lstat`` (is it a symlink?) instead of
-    one per path component. Paths with ``..`` take the plain ``os.path.realpath`` route.
+    one per path component. Paths with ``..`` take the plain ``os.path.realpath`` route. Strings,
+    not ``Path`` objects: at thousands of files pathlib's parsing was a fifth of the load time.
     """
 
     def __init__(self) -> None:
         self._dirs: dict[str, str] = {}
-        self._real: dict[str, Path] = {}
+        self._real: dict[str, str] = {}
         self._shown: dict[str, str] = {}
-        self._cwd = Path.cwd().resolve()
+        self._cwd = os.path.realpath(os.getcwd())
 
-    def real(self, path: str | Path) -> Path:
+    def real(self, path: str | Path) -> str:
+        """The resolved path (``str(Path(path).resolve())``)."""
         text = os.fspath(path)
         out = self._real.get(text)
         if out is None:
-            out = self._real[text] = Path(self._realpath(text))
+            out = self._real[text] = self._realpath(text)
         return out
 
     def _realpath(self, text: str) -> str:
@@ -157,24 +166,45 @@ class _RealPaths:
         text = os.fspath(path)
         out = self._shown.get(text)
         if out is None:
-            try:
-                out = str(self.real(text).relative_to(self._cwd))
-            except ValueError:
+            real = self.real(text)
+            cwd = self._cwd
+            if real == cwd:
+                out = "."
+            elif _below(real, cwd):
+                out = real[len(cwd) :].lstrip(os.sep)
+            else:
                 out = str(Path(text))
             self._shown[text] = out
         return out
 
 
-def _path_order(path: Path) -> tuple[str, ...]:
-    """The order of ``sorted(paths)`` for POSIX paths (part by part), without ``Path.__lt__``'s overhead."""
-    return path.parts
+def _path_order(path: str) -> list[str]:
+    """The order of ``sorted(Path(p) for p in paths)`` for POSIX paths (part by part), on strings."""
+    return path.split(os.sep)
+
+
+def _manifest_files(directory: str) -> list[str]:
+    """``*.yaml``/``*.yml`` files below ``directory``, recursively, in path order; hidden files and
+    directories (a part starting with '.') are skipped, symlinked directories are not entered
+    (what ``Path.rglob`` does)."""
+    found: list[str] = []
+    for parent, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if name.endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
+                full = os.path.join(parent, name)
+                if os.path.isfile(full):
+                    found.append(full)
+    found.sort(key=_path_order)
+    return found
 
 
 def _expand_paths(
     paths: Sequence[str | Path], exclude: Iterable[str | Path], real_paths: _RealPaths
-) -> tuple[list[Path], list[Diagnostic]]:
+) -> tuple[list[str], list[Diagnostic]]:
+    """:func:`expand_paths` with the files as strings (spelled as ``str(Path(...))`` would)."""
     excluded = {real_paths.real(p) for p in exclude}
-    found: list[Path] = []
+    found: list[str] = []
     problems: list[Diagnostic] = []
     for raw in paths:
         text = str(raw)
@@ -187,26 +217,15 @@ def _expand_paths(
             candidates = [Path(text)]
         for candidate in candidates:
             if candidate.is_dir():
-                found.extend(
-                    sorted(
-                        (
-                            p
-                            for p in candidate.rglob("*")
-                            if p.suffix in MANIFEST_SUFFIXES
-                            and p.is_file()
-                            and not any(part.startswith(".") for part in p.relative_to(candidate).parts)
-                        ),
-                        key=_path_order,
-                    )
-                )
+                found.extend(_manifest_files(str(candidate)))
             elif candidate.is_file():
-                found.append(candidate)
+                found.append(str(candidate))
             elif candidate.exists():
                 problems.append(Diagnostic(str(candidate), 0, "<path>", "not a regular file or directory"))
             else:
                 problems.append(Diagnostic(str(candidate), 0, "<path>", "no such file or directory"))
-    unique: list[Path] = []
-    seen: set[Path] = set()
+    unique: list[str] = []
+    seen: set[str] = set()
     for path in found:
         resolved = real_paths.real(path)
         if resolved in seen or resolved in excluded:
@@ -261,14 +280,14 @@ def gc_paused() -> Iterator[None]:
 class _Loader:
     def __init__(self, sources: ValueSources, project_root: str | Path | None = None) -> None:
         self.sources = sources
-        self.project_root = Path(project_root).resolve() if project_root is not None else None
+        self.project_root = str(Path(project_root).resolve()) if project_root is not None else None
         self.errors: list[Diagnostic] = []
         self.result = LoadResult()
-        self.bundle_files: set[Path] = set()
+        self.bundle_files: set[str] = set()
         self.overrides = Overrides({})
         self.paths = _RealPaths()
-        self._argument_dirs: list[Path] = []
-        self._files: dict[tuple[Path, Path, str], list[tuple[Loaded, Resolution]]] = {}
+        self._argument_dirs: list[str] = []
+        self._files: dict[tuple[str, str, str], list[tuple[Loaded, Resolution]]] = {}
         """Validated top-level documents per (file, project root, shown name): a file that a directory
         scan finds and a bundle references is read, parsed and validated once."""
 
@@ -284,7 +303,7 @@ class _Loader:
             self.errors.append(
                 Diagnostic(", ".join(map(str, paths)), 0, "<path>", "no *.yaml or *.yml files found")
             )
-        top_level: list[tuple[Path, Loaded]] = []
+        top_level: list[tuple[str, Loaded]] = []
         for path in files:
             root = self._root_of(path, paths)
             for loaded in self._load_file(path, root, depth=0):
@@ -300,16 +319,17 @@ class _Loader:
         self.result.warnings = sorted_unique(self.result.warnings)
         return self.result
 
-    def _root_of(self, path: Path, arguments: Sequence[str | Path]) -> Path:
+    def _root_of(self, path: str, arguments: Sequence[str | Path]) -> str:
         """The project directory of a manifest file: see :func:`load`."""
         if self.project_root is not None:
             return self.project_root
         resolved = self.paths.real(path)
-        holders = [a for a in self._argument_dirs if resolved.is_relative_to(a)]
-        return max(holders, key=lambda p: len(p.parts)) if holders else resolved.parent
+        holders = [a for a in self._argument_dirs if _below(resolved, a)]
+        # The deepest argument directory holding the file (of nested directories, the longest).
+        return max(holders, key=len) if holders else os.path.dirname(resolved)
 
     def _load_file(
-        self, path: Path, root: Path, depth: int, bundle: tuple[str, str] | None = None
+        self, path: str, root: str, depth: int, bundle: tuple[str, str] | None = None
     ) -> list[Loaded]:
         shown = self.paths.shown(path)
         key = (self.paths.real(path), root, shown)
@@ -325,10 +345,11 @@ class _Loader:
                 out.extend(self._expand_bundle(item, path, root, depth, resolution))
         return out
 
-    def _read_file(self, path: Path, root: Path, shown: str) -> list[tuple[Loaded, Resolution]]:
+    def _read_file(self, path: str, root: str, shown: str) -> list[tuple[Loaded, Resolution]]:
         """The validated top-level manifests of one file (bundle members are expanded by the caller)."""
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read()
         except OSError as exc:
             self.errors.append(Diagnostic(shown, 0, "<file>", f"cannot read file: {_reason(exc)}"))
             return []
@@ -354,7 +375,7 @@ class _Loader:
             if item is None:
                 continue
             if isinstance(item.manifest, InstanceSecret):
-                self._resolve_secret_files(item, path.parent, root)
+                self._resolve_secret_files(item, os.path.dirname(path), root)
             loaded.append((item, resolution))
         return loaded
 
@@ -433,23 +454,23 @@ class _Loader:
             )
         return item
 
-    def _resolve_secret_files(self, item: Loaded, base: Path, root: Path) -> None:
+    def _resolve_secret_files(self, item: Loaded, base: str, root: str) -> None:
         manifest = item.manifest
         assert isinstance(manifest, InstanceSecret)
         for key, rel in list(manifest.instance_secret.files.items()):
             target = self._contained(item, ("instance-secret", "files", key), base, rel, root)
             if target is None:
                 continue
-            if not target.is_file():
+            if not os.path.isfile(target):
                 self.errors.append(
                     item.diagnostic(("instance-secret", "files", key), f"file {rel!r} not found")
                 )
                 continue
-            manifest.instance_secret.files[key] = str(target)
+            manifest.instance_secret.files[key] = target
 
-    def _contained(self, item: Loaded, path: FieldPath, base: Path, rel: str, root: Path) -> Path | None:
-        target = self.paths.real(base / rel)
-        if not target.is_relative_to(root):
+    def _contained(self, item: Loaded, path: FieldPath, base: str, rel: str, root: str) -> str | None:
+        target = self.paths.real(os.path.join(base, rel))
+        if not _below(target, root):
             self.errors.append(
                 item.diagnostic(
                     path,
@@ -461,7 +482,7 @@ class _Loader:
         return target
 
     def _expand_bundle(
-        self, item: Loaded, path: Path, root: Path, depth: int, resolution: Resolution
+        self, item: Loaded, path: str, root: str, depth: int, resolution: Resolution
     ) -> list[Loaded]:
         bundle = item.manifest
         assert isinstance(bundle, Bundle)
@@ -479,15 +500,15 @@ class _Loader:
                 if nested is not None:
                     out.append(nested)
                     if isinstance(nested.manifest, InstanceSecret):
-                        self._resolve_secret_files(nested, path.parent, root)
+                        self._resolve_secret_files(nested, os.path.dirname(path), root)
                     if isinstance(nested.manifest, Bundle):
                         out.extend(self._expand_bundle(nested, path, root, depth + 1, resolution))
                 continue
             assert entry.file is not None
-            target = self._contained(item, (*where, "file"), path.parent, entry.file, root)
+            target = self._contained(item, (*where, "file"), os.path.dirname(path), entry.file, root)
             if target is None:
                 continue
-            if not target.is_file():
+            if not os.path.isfile(target):
                 self.errors.append(item.diagnostic((*where, "file"), f"bundle file {entry.file!r} not found"))
                 continue
             self.bundle_files.add(target)
