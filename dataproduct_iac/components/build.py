@@ -154,10 +154,7 @@ class _Builder:
             if dep in self.components and node.kind != "bundle"
         ]
         depends.extend(extra or [])
-        unique: list[pulumi.Resource] = []
-        for resource in depends:
-            if all(resource is not seen for seen in unique):
-                unique.append(resource)
+        unique = list({id(resource): resource for resource in depends}.values())
         own = pulumi.ResourceOptions(depends_on=unique or None)
         holder = node.source.bundle
         if holder is not None and holder in self.result.bundles:
