@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataproduct_iac.scanner import DatabaseNaming, settings_from_env
 from dataproduct_iac.scanner.credentials import credential_keys
 from dataproduct_iac.scanner.env import EnvError
 from dataproduct_iac.scanner.layout import S3Object, group_objects
-from dataproduct_iac.scanner.readers import infer_value
+from dataproduct_iac.scanner.readers import _json_columns, infer_value, read_csv, read_json_lines
+from dataproduct_iac.scanner.s3io import RequestStats
 from dataproduct_iac.scanner.types import Column, SchemaConflict, iceberg_to_hive, merge_columns, widen
 from dataproduct_iac.settings import StackSettings
 
@@ -151,3 +158,61 @@ def test_credential_keys() -> None:
         "AWS_SECRET_ACCESS_KEY": "secretkey",
     }
     assert credential_keys(["awsaccesskeyid"]) == {}
+
+
+class _FakeS3:
+    """``get_object`` with a ``Range`` over one in-memory object (what RangedS3File calls)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def get_object(self, Bucket: str, Key: str, Range: str) -> dict[str, Any]:
+        start, end = (int(x) for x in Range.removeprefix("bytes=").split("-"))
+        return {"Body": io.BytesIO(self.data[start : end + 1])}
+
+
+_json_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["a", "2024-01-01"]),
+    st.lists(st.one_of(st.integers(0, 9), st.sampled_from(["x", "1.5"])), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["p", "q"]), st.one_of(st.integers(0, 9), st.text(max_size=2)), max_size=2
+    ),
+)
+_records = st.lists(
+    st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), _json_values, max_size=4), max_size=30
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_records)
+def test_json_lines_schema_is_the_fold_over_every_record(records: list[dict[str, Any]]) -> None:
+    # The reader skips merging record shapes that are known to change nothing: same result as the
+    # plain fold of merge_columns over every sampled record.
+    body = "".join(json.dumps(r) + "\n" for r in records).encode()
+    obj = S3Object("raw/c/d/part.jsonl", len(body))
+    try:
+        expected: list[Column] = []
+        keys: list[str] = []
+        for record in records:
+            keys += [k for k in record if k not in keys]
+            expected = merge_columns(expected, _json_columns(record), inferred=True)
+        expected += [Column(k, "string") for k in keys if k not in {c.name for c in expected}]
+    except SchemaConflict:
+        with pytest.raises(SchemaConflict):
+            read_json_lines(_FakeS3(body), "b", obj, RequestStats(), sample_bytes=1 << 20, sample_rows=1000)
+        return
+    if not keys:
+        return
+    schema = read_json_lines(_FakeS3(body), "b", obj, RequestStats(), sample_bytes=1 << 20, sample_rows=1000)
+    assert schema.columns == expected
+
+
+def test_csv_inference_widens_to_string_and_stays_there() -> None:
+    body = b"a,b,c\n1,2024-01-01,x\nfoo,2024-01-02 10:00:00,1\n3,,2.5\n"
+    obj = S3Object("raw/c/d/part.csv", len(body))
+    schema = read_csv(_FakeS3(body), "b", obj, RequestStats(), sample_bytes=1 << 16, sample_rows=100)
+    assert schema.columns == [Column("a", "string"), Column("b", "timestamp"), Column("c", "string")]

@@ -153,10 +153,12 @@ def read_csv(
             if count >= sample_rows:
                 break
             for i, value in enumerate(row[: len(names)]):
+                current = types[i]
+                if current == "string":
+                    continue  # inferred widening never leaves string: no need to look at the value
                 found = infer_value(value.strip())
                 if found is None:
                     continue
-                current = types[i]
                 types[i] = found if current is None else widen(current, found, inferred=True)
     except csv.Error as exc:
         raise CorruptFile(f"{obj.key}: {exc}") from None
@@ -200,6 +202,8 @@ def read_json_lines(
     text, _ = _text_sample(s3, bucket, obj, sample_bytes, stats)
     columns: list[Column] = []
     seen_keys: list[str] = []
+    settled: set[tuple[Column, ...]] = set()
+    """Record shapes whose merge leaves ``columns`` as it is (most records have the same shape)."""
     for number, line in enumerate(text.splitlines(), start=1):
         if number > sample_rows:
             break
@@ -214,7 +218,15 @@ def read_json_lines(
         for key in record:
             if key not in seen_keys:
                 seen_keys.append(key)
-        columns = merge_columns(columns, _json_columns(record), inferred=True)
+        shape = tuple(_json_columns(record))
+        if shape in settled:
+            continue
+        merged = merge_columns(columns, list(shape), inferred=True)
+        if merged == columns:
+            settled.add(shape)
+        else:
+            columns = merged
+            settled.clear()
     present = {c.name for c in columns}
     columns += [Column(k, "string") for k in seen_keys if k not in present]
     if not seen_keys:
