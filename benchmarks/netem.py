@@ -21,8 +21,11 @@ import argparse
 import contextlib
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 _CHUNK = 256 * 1024
@@ -155,6 +158,42 @@ class Netem:
 
     def __exit__(self, *_: Any) -> None:
         self.stop()
+
+
+class NetemProcess:
+    """The proxy in a process of its own (its CPU is not the client's): ``with NetemProcess(...) as url``."""
+
+    def __init__(self, upstream_port: int, *, latency_ms: float, mbps: float) -> None:
+        self.args = ["--upstream", f"127.0.0.1:{upstream_port}", "--latency-ms", str(latency_ms)]
+        self.args += ["--mbps", str(mbps)]
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def __enter__(self) -> str:
+        root = Path(__file__).resolve().parent.parent
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.netem", *self.args],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("listening on "):
+            self.process.kill()
+            raise RuntimeError(f"netem proxy did not start: {line!r}")
+        self.url = f"http://127.0.0.1:{int(line.split()[-1])}"
+        return self.url
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def __exit__(self, *_: Any) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> None:

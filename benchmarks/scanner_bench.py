@@ -1,13 +1,24 @@
 """Scanner efficiency against a local moto server: footer-only reads vs a naive full download.
 
 Default estate: 2,000 files in 50 datasets (40 Parquet datasets, hive-partitioned, several row
-groups per file; 5 CSV; 5 JSON lines). Reports, for the scanner and for a naive approach that
-downloads every file whole and reads its schema locally: wall time, requests and bytes read
-against the total bytes stored. A rescan (no changes, no Glue writes) is timed too.
+groups per file; 5 CSV; 5 JSON lines). Reports, for the scanner (a first scan: reads plus Glue
+registration) and for a naive approach that downloads every file whole and reads its schema
+locally: wall time (median of ``--repeats`` alternating runs, each scan into new Glue databases),
+requests, bytes read against the total bytes stored, and the CPU seconds each phase cost the moto
+server (``/proc/<pid>/stat``) and this client process (``getrusage``). moto_server is one Python
+process that closes the connection after every response, so it serves at most about one CPU of
+work: a phase can never take less wall time than the server CPU it consumes, and
+``server_cpu_lower_bound`` = scanner server CPU / naive wall time is the best ratio this server
+allows. A rescan (no changes, no Glue writes) is timed too, and ``range_get`` compares one 16 KiB
+suffix-range GET with a full GET of the same Parquet file on moto.
+
+The same comparison is then repeated through ``benchmarks/netem.py`` (``shaped``): a proxy that
+adds ``--latency-ms`` per request and caps each connection at ``--mbps`` MB/s, a model of a real
+network that moto on 127.0.0.1 lacks. The raw-moto figures are the primary ones.
 
     python -m benchmarks.scanner_bench            # full size
     python -m benchmarks.scanner_bench --tiny     # 5 datasets x 4 files, a quick check
-    python -m benchmarks.scanner_bench --json out.json
+    python -m benchmarks.scanner_bench --json out.json [--repeats 3] [--latency-ms 20] [--mbps 100]
 """
 
 from __future__ import annotations
@@ -16,21 +27,28 @@ import argparse
 import io
 import json
 import os
+import resource
 import socket
+import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot
+
+from .netem import NetemProcess
+
+T = TypeVar("T")
 
 
 def _free_port() -> int:
@@ -40,10 +58,37 @@ def _free_port() -> int:
         return port
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads) from ``/proc/<pid>/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(fn: Callable[[], T], servers: dict[str, int]) -> tuple[T, dict[str, float]]:
+    """``fn()`` with its wall time, this process's CPU and each server process's CPU (by name)."""
+    before = {name: process_cpu_s(pid) for name, pid in servers.items()}
+    cpu, start = own_cpu_s(), time.perf_counter()
+    result = fn()
+    cost = {"seconds": time.perf_counter() - start, "client_cpu_s": own_cpu_s() - cpu}
+    cost.update({f"{name}_cpu_s": process_cpu_s(pid) - before[name] for name, pid in servers.items()})
+    return result, cost
+
+
 class Moto:
     def __init__(self) -> None:
         self.url = f"http://127.0.0.1:{_free_port()}"
+        self.port = int(self.url.rsplit(":", 1)[1])
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
     def __enter__(self) -> str:
         port = self.url.rsplit(":", 1)[1]
@@ -142,21 +187,107 @@ def naive_scan(session: Any, endpoint: str, bucket: str, concurrency: int) -> di
     }
 
 
+def range_get_probe(endpoint: str, bucket: str, key: str, moto_pid: int, samples: int) -> dict[str, Any]:
+    """One object, read ``samples`` times each way (sequentially, alternating): a 16 KiB suffix-range
+    GET and a full GET. Medians of the wall time and of moto's CPU per request."""
+    s3 = boto3.session.Session().client("s3", endpoint_url=endpoint)
+    size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
+    ways: dict[str, dict[str, Any]] = {"range": {"Range": "bytes=-16384"}, "full": {}}
+    wall: dict[str, list[float]] = {way: [] for way in ways}
+    cpu: dict[str, list[float]] = {way: [] for way in ways}
+    got: dict[str, int] = {}
+    for _ in range(samples):
+        for way, extra in ways.items():
+            server, start = process_cpu_s(moto_pid), time.perf_counter()
+            got[way] = len(s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read())
+            wall[way].append(time.perf_counter() - start)
+            cpu[way].append(process_cpu_s(moto_pid) - server)
+    # /proc's CPU times tick at 10 ms: per-request CPU is the mean over the samples, not a median.
+    return {
+        "object_bytes": size,
+        "samples": samples,
+        **{f"{way}_bytes": got[way] for way in ways},
+        **{f"{way}_median_ms": round(1000 * statistics.median(wall[way]), 2) for way in ways},
+        **{f"{way}_server_cpu_ms": round(1000 * sum(cpu[way]) / samples, 2) for way in ways},
+    }
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = [k for k in runs[0] if k.endswith(("seconds", "_cpu_s"))]
+    out = {k: round(statistics.median(r[k] for r in runs), 3) for k in keys}
+    out["runs_s"] = [round(r["seconds"], 3) for r in runs]
+    return out
+
+
+def compare(
+    session: Any,
+    endpoint: str,
+    bucket: str,
+    args: argparse.Namespace,
+    servers: dict[str, int],
+    tag: str,
+) -> dict[str, Any]:
+    """Scanner (a first scan into new databases) and naive download, alternating, ``args.repeats`` times."""
+    scans: list[tuple[Any, dict[str, float]]] = []
+    naives: list[tuple[dict[str, Any], dict[str, float]]] = []
+    for run in range(args.repeats):
+        settings = ScanSettings(
+            bucket=bucket,
+            prefix="raw",
+            depot="bench",
+            session=session,
+            endpoint_url=endpoint,
+            concurrency=args.concurrency,
+            database_naming=DatabaseNaming(f"bench_{tag}{run}_{{collection}}"),
+        )
+        scans.append(measured(lambda: scan_depot(settings), servers))  # noqa: B023 (called at once)
+        naives.append(measured(lambda: naive_scan(session, endpoint, bucket, args.concurrency), servers))
+    first = scans[0][0]
+    scanner = {**summary(first), **_median_run([cost for _, cost in scans])}
+    scanner["exit_codes"] = sorted({report.exit_code for report, _ in scans})
+    naive = {**naives[0][0], **_median_run([cost for _, cost in naives])}
+    out = {"scanner": scanner, "naive_full_download": naive, "settings": settings, "first": first}
+    out["time_ratio"] = round(scanner["seconds"] / naive["seconds"], 3)
+    out["server_cpu_lower_bound"] = round(scanner["moto_cpu_s"] / naive["seconds"], 3)
+    return out
+
+
+def summary(report: Any) -> dict[str, Any]:
+    calls = report.stats.calls
+    return {
+        "seconds": round(report.seconds, 3),
+        "requests": sum(calls.values()),
+        "calls": dict(sorted(calls.items())),
+        "s3_get_object": calls.get("s3.GetObject", 0),
+        "glue_writes": sum(
+            n for k, n in calls.items() if k.split(".")[1].startswith(("Create", "Update", "Delete", "Batch"))
+        ),
+        "bytes_read": report.stats.bytes_read,
+        "exit_code": report.exit_code,
+        "counts": report.counts(),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.scanner_bench", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--tiny", action="store_true", help="5 datasets x 4 files (a quick check)")
+    parser.add_argument("--tiny", action="store_true", help="5 datasets x 4 files, 1 repeat (a quick check)")
     parser.add_argument("--datasets", type=int, default=50)
     parser.add_argument("--files", type=int, default=40, help="files per dataset")
     parser.add_argument("--rows", type=int, default=20_000, help="rows per file")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating scanner/naive runs (median)")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="shaped run: latency per request")
+    parser.add_argument("--mbps", type=float, default=100.0, help="shaped run: MB/s per connection (0: none)")
+    parser.add_argument("--no-shaped", action="store_true", help="raw moto only")
     parser.add_argument("--json", metavar="FILE", help="also write the results here")
     args = parser.parse_args(argv)
     if args.tiny:
-        args.datasets, args.files, args.rows = 5, 4, 2_000
+        args.datasets, args.files, args.rows, args.repeats = 5, 4, 2_000, 1
 
-    with Moto() as endpoint:
+    moto = Moto()
+    with moto as endpoint:
         os.environ.update(
             AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
         )
@@ -166,65 +297,91 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         files, stored = build_estate(s3, bucket, args.datasets, args.files, args.rows)
         setup = time.perf_counter() - t0
-
-        settings = ScanSettings(
-            bucket=bucket,
-            prefix="raw",
-            depot="bench",
-            session=session,
-            endpoint_url=endpoint,
-            concurrency=args.concurrency,
-            database_naming=DatabaseNaming("bench_{collection}"),
+        parquet_key = next(
+            o["Key"]
+            for o in s3.list_objects_v2(Bucket=bucket, Prefix="raw/")["Contents"]
+            if o["Key"].endswith(".parquet")
         )
-        first = scan_depot(settings)
-        rescan = scan_depot(settings)
-        naive = naive_scan(session, endpoint, bucket, args.concurrency)
+        probe = range_get_probe(endpoint, bucket, parquet_key, moto.pid, 5 if args.tiny else 41)
 
-    def summary(report: Any) -> dict[str, Any]:
-        calls = report.stats.calls
-        return {
-            "seconds": round(report.seconds, 3),
-            "requests": sum(calls.values()),
-            "s3_get_object": calls.get("s3.GetObject", 0),
-            "glue_writes": sum(
-                n
-                for k, n in calls.items()
-                if k.split(".")[1].startswith(("Create", "Update", "Delete", "Batch"))
-            ),
-            "bytes_read": report.stats.bytes_read,
-            "exit_code": report.exit_code,
-            "counts": report.counts(),
-        }
+        raw = compare(session, endpoint, bucket, args, {"moto": moto.pid}, "raw")
+        rescan = scan_depot(raw["settings"])  # same databases as the first raw run: nothing changed
+        shaped: dict[str, Any] | None = None
+        if not args.no_shaped:
+            proxy = NetemProcess(moto.port, latency_ms=args.latency_ms, mbps=args.mbps)
+            with proxy as shaped_endpoint:
+                shaped = compare(
+                    session, shaped_endpoint, bucket, args, {"moto": moto.pid, "proxy": proxy.pid}, "shaped"
+                )
 
-    results = {
+    results: dict[str, Any] = {
         "datasets": args.datasets,
         "files": files,
         "bytes_stored": stored,
         "setup_seconds": round(setup, 1),
-        "scanner": summary(first),
+        "repeats": args.repeats,
+        "scanner": raw["scanner"],
         "rescan": summary(rescan),
-        "naive_full_download": naive,
+        "naive_full_download": raw["naive_full_download"],
+        "time_ratio": raw["time_ratio"],
+        "server_cpu_lower_bound": raw["server_cpu_lower_bound"],
+        "range_get": probe,
     }
+    if shaped is not None:
+        results["shaped"] = {
+            "latency_ms": args.latency_ms,
+            "mbps_per_connection": args.mbps,
+            "scanner": shaped["scanner"],
+            "naive_full_download": shaped["naive_full_download"],
+            "time_ratio": shaped["time_ratio"],
+            "server_cpu_lower_bound": shaped["server_cpu_lower_bound"],
+        }
     scanner = results["scanner"]
     print(
         f"estate: {files} files in {args.datasets} datasets, {stored / 2**20:.1f} MiB stored "
-        "(moto on 127.0.0.1)"
+        f"(moto on 127.0.0.1); medians of {args.repeats} alternating runs"
     )
-    print(f"{'approach':<22}{'seconds':>9}{'requests':>10}{'bytes read':>14}{'% of stored':>13}")
-    for name, row in (
+    header = f"{'approach':<28}{'seconds':>9}{'requests':>10}{'bytes read':>15}{'% stored':>10}"
+    print(header + f"{'moto CPU s':>12}{'client CPU s':>14}")
+    rows = [
         ("scanner", scanner),
-        ("scanner rescan", results["rescan"]),
-        ("naive full download", naive),
-    ):
+        ("scanner rescan", {**results["rescan"], "moto_cpu_s": None, "client_cpu_s": None}),
+        ("naive full download", results["naive_full_download"]),
+    ]
+    if shaped is not None:
+        rows += [("shaped: scanner", shaped["scanner"]), ("shaped: naive", shaped["naive_full_download"])]
+    for name, row in rows:
         share = 100 * row["bytes_read"] / stored if stored else 0
-        print(f"{name:<22}{row['seconds']:>9.2f}{row['requests']:>10}{row['bytes_read']:>14,}{share:>12.2f}%")
+        cpu = "".join(
+            f"{row[k]:>{w}.2f}" if row.get(k) is not None else " " * w
+            for k, w in (("moto_cpu_s", 12), ("client_cpu_s", 14))
+        )
+        print(
+            f"{name:<28}{row['seconds']:>9.2f}{row['requests']:>10}{row['bytes_read']:>15,}{share:>9.2f}%{cpu}"
+        )
+    print(
+        f"scanner / naive: {results['time_ratio']:.2f} (target <= 0.25); moto CPU bound: "
+        f"{scanner['moto_cpu_s']:.2f} s / {results['naive_full_download']['seconds']:.2f} s = "
+        f"{results['server_cpu_lower_bound']:.2f}"
+    )
+    if shaped is not None:
+        print(
+            f"shaped ({args.latency_ms:g} ms per request, {args.mbps:g} MB/s per connection): "
+            f"scanner / naive {shaped['time_ratio']:.2f}"
+        )
+    print(
+        f"range GET of 16 KiB vs full GET of {probe['object_bytes']:,} bytes on moto: "
+        f"{probe['range_median_ms']:.1f} ms vs {probe['full_median_ms']:.1f} ms (median); moto CPU "
+        f"{probe['range_server_cpu_ms']:.1f} vs {probe['full_server_cpu_ms']:.1f} ms per request"
+    )
     print(
         f"scanner outcomes: {scanner['counts']}; rescan: {results['rescan']['counts']}, "
         f"{results['rescan']['glue_writes']} Glue writes"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return 0 if scanner["exit_code"] == 0 and results["rescan"]["glue_writes"] == 0 else 1
+    ok = scanner["exit_codes"] == [0] and (shaped is None or shaped["scanner"]["exit_codes"] == [0])
+    return 0 if ok and results["rescan"]["glue_writes"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -35,5 +35,11 @@ def test_every_benchmark_runs_at_tiny_size() -> None:
     # The validate command and the scanner really did their work (not just printed a table).
     assert "scanner outcomes: {'created': 5}" in run.stdout
     assert "CLI imports pulumi_aws/pulumi_kubernetes      none" in table
+    # Scanner and drift: the moto server's CPU is measured, and both run through the network model.
+    assert "moto CPU bound:" in run.stdout
+    assert "bound: concurrent moto CPU / sequential wall" in run.stdout
+    assert "shaped (20 ms per request, 100 MB/s per connection): scanner / naive" in run.stdout
+    assert "shaped (20 ms per request through benchmarks/netem.py)" in run.stdout
+    assert "range GET of 16 KiB vs full GET" in run.stdout
     # A tiny run never overwrites the full results.
     assert (results.read_bytes() if results.exists() else None) == before
