@@ -70,8 +70,14 @@ class Edge:
     source: NodeKey
     target: NodeKey
     reason: str
-    site: Diagnostic | None = field(default=None, compare=False, hash=False, repr=False)
-    """Where the reference is written (file, line, field), for error messages."""
+    at: tuple[Loaded, FieldPath] | None = field(default=None, compare=False, hash=False, repr=False)
+    """The manifest and the path in it where the reference is written."""
+
+    @property
+    def site(self) -> Diagnostic | None:
+        """Where the reference is written (file, line, field), for error messages; computed on demand
+        (only a cycle's message needs it, and there are thousands of edges)."""
+        return self.at[0].diagnostic(self.at[1], self.reason) if self.at is not None else None
 
 
 @dataclass
@@ -238,7 +244,7 @@ class _Resolver:
         if target == node.key:
             self.errors.append(node.source.diagnostic(path, f"{node_label(node.key)} references itself"))
             return False
-        self.graph.edges.append(Edge(node.key, target, reason, node.source.diagnostic(path, reason)))
+        self.graph.edges.append(Edge(node.key, target, reason, (node.source, path)))
         return True
 
     def _depot(self, node: Node, depot: Depot) -> None:
@@ -296,13 +302,11 @@ class _Resolver:
         for index, entry in enumerate(bundle.bundle.resources):
             for dep_index, dep in enumerate(entry.dependencies):
                 reason = f"bundle dependency {entry.id} → {dep}"
-                site = node.source.diagnostic(
-                    ("bundle", "resources", index, "dependencies", dep_index), reason
-                )
+                at = (node.source, ("bundle", "resources", index, "dependencies", dep_index))
                 for source in by_id.get(entry.id, []):
                     for target in by_id.get(dep, []):
                         if source != target:
-                            self.graph.edges.append(Edge(source, target, reason, site))
+                            self.graph.edges.append(Edge(source, target, reason, at))
             if entry.workspace and bundle.bundle.workspaces:
                 names = [w.name for w in bundle.bundle.workspaces]
                 if entry.workspace not in names and entry.workspace != "public":
@@ -387,7 +391,9 @@ class _Resolver:
             message = "dependency cycle: " + " → ".join(node_label(k) for k in [*cycle, cycle[0]])
             closing = cycle[1] if len(cycle) > 1 else cycle[0]
             sites = [
-                e.site for e in self.graph.edges if e.source == cycle[0] and e.target == closing and e.site
+                e.site
+                for e in self.graph.edges
+                if e.source == cycle[0] and e.target == closing and e.site is not None
             ]
             if sites:
                 site = min(sites)
