@@ -171,8 +171,12 @@ class _Resolver:
                 self._bundle(node, manifest)
             elif isinstance(manifest, DataProduct):
                 self._product(node, manifest)
-        # The dataclass order (source, target, reason), by a key: far fewer Python-level comparisons.
-        self.graph.edges = sorted(set(self.graph.edges), key=lambda e: (e.source, e.target, e.reason))
+        # Unique edges (the first of equal ones) in the dataclass order (source, target, reason), sorted
+        # as plain tuples: no Python-level __hash__, __eq__ or key function per edge.
+        unique: dict[tuple[NodeKey, NodeKey, str], Edge] = {}
+        for edge in self.graph.edges:
+            unique.setdefault((edge.source, edge.target, edge.reason), edge)
+        self.graph.edges = [unique[k] for k in sorted(unique)]
         if not self.errors:
             self._order()
         if self.errors:
@@ -376,16 +380,20 @@ class _Resolver:
             needs[edge.source].add(edge.target)
             needed_by[edge.target].add(edge.source)
         remaining = {key: len(deps) for key, deps in needs.items()}
-        ready = [(_sort_key(k), k) for k, count in remaining.items() if count == 0]
+        # Kahn's algorithm, always taking the smallest ready node by (_sort_key, key); the heap holds
+        # each node's position in that order (ints compare much faster than nested tuples).
+        ranked = sorted(self.graph.nodes, key=lambda k: (_sort_key(k), k))
+        position = {key: index for index, key in enumerate(ranked)}
+        ready = [position[k] for k, count in remaining.items() if count == 0]
         heapq.heapify(ready)
         order: list[NodeKey] = []
         while ready:
-            _, key = heapq.heappop(ready)
+            key = ranked[heapq.heappop(ready)]
             order.append(key)
             for dependent in needed_by[key]:
                 remaining[dependent] -= 1
                 if remaining[dependent] == 0:
-                    heapq.heappush(ready, (_sort_key(dependent), dependent))
+                    heapq.heappush(ready, position[dependent])
         if len(order) != len(self.graph.nodes):
             cycle = _find_cycle({k: needs[k] for k in needs if remaining.get(k, 0) > 0})
             message = "dependency cycle: " + " → ".join(node_label(k) for k in [*cycle, cycle[0]])
