@@ -187,28 +187,33 @@ def naive_scan(session: Any, endpoint: str, bucket: str, concurrency: int) -> di
     }
 
 
-def range_get_probe(endpoint: str, bucket: str, key: str, moto_pid: int, samples: int) -> dict[str, Any]:
-    """One object, read ``samples`` times each way (sequentially, alternating): a 16 KiB suffix-range
-    GET and a full GET. Medians of the wall time and of moto's CPU per request."""
+def range_get_probe(
+    endpoint: str, bucket: str, key: str, moto_pid: int, rounds: int, block: int
+) -> dict[str, Any]:
+    """One object, read ``rounds`` x ``block`` times each way, in alternating blocks: a 16 KiB
+    suffix-range GET and a full GET. Median wall time per request; moto's CPU per request over the
+    blocks (its CPU counter ticks every 10 ms, so it is read per block, not per request)."""
     s3 = boto3.session.Session().client("s3", endpoint_url=endpoint)
     size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
     ways: dict[str, dict[str, Any]] = {"range": {"Range": "bytes=-16384"}, "full": {}}
     wall: dict[str, list[float]] = {way: [] for way in ways}
-    cpu: dict[str, list[float]] = {way: [] for way in ways}
+    cpu = dict.fromkeys(ways, 0.0)
     got: dict[str, int] = {}
-    for _ in range(samples):
+    for _ in range(rounds):
         for way, extra in ways.items():
-            server, start = process_cpu_s(moto_pid), time.perf_counter()
-            got[way] = len(s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read())
-            wall[way].append(time.perf_counter() - start)
-            cpu[way].append(process_cpu_s(moto_pid) - server)
-    # /proc's CPU times tick at 10 ms: per-request CPU is the mean over the samples, not a median.
+            server = process_cpu_s(moto_pid)
+            for _ in range(block):
+                start = time.perf_counter()
+                got[way] = len(s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read())
+                wall[way].append(time.perf_counter() - start)
+            cpu[way] += process_cpu_s(moto_pid) - server
+    samples = rounds * block
     return {
         "object_bytes": size,
         "samples": samples,
         **{f"{way}_bytes": got[way] for way in ways},
         **{f"{way}_median_ms": round(1000 * statistics.median(wall[way]), 2) for way in ways},
-        **{f"{way}_server_cpu_ms": round(1000 * sum(cpu[way]) / samples, 2) for way in ways},
+        **{f"{way}_server_cpu_ms": round(1000 * cpu[way] / samples, 2) for way in ways},
     }
 
 
@@ -302,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             for o in s3.list_objects_v2(Bucket=bucket, Prefix="raw/")["Contents"]
             if o["Key"].endswith(".parquet")
         )
-        probe = range_get_probe(endpoint, bucket, parquet_key, moto.pid, 5 if args.tiny else 41)
+        probe = range_get_probe(endpoint, bucket, parquet_key, moto.pid, *((1, 5) if args.tiny else (5, 20)))
 
         raw = compare(session, endpoint, bucket, args, {"moto": moto.pid}, "raw")
         rescan = scan_depot(raw["settings"])  # same databases as the first raw run: nothing changed
