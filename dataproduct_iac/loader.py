@@ -376,9 +376,14 @@ class _Loader:
                 Diagnostic(shown, 1, "<file>", "file contains no manifest (empty or only comments)")
             )
         loaded: list[tuple[Loaded, Resolution]] = []
+        # Every placeholder form starts with '$': a file without one has nothing to fill in.
+        fill = "$" in text
         for document in documents:
-            resolution = resolve(document.data, self.sources, _secret_path_check(document))
-            document.data = resolution.data
+            if fill:
+                resolution = resolve(document.data, self.sources, _secret_path_check(document))
+                document.data = resolution.data
+            else:
+                resolution = Resolution(document.data)
             self._report_placeholders(document, resolution)
             item = self._validate(document, (), resolution, None)
             if item is None:
