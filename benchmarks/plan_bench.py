@@ -9,10 +9,15 @@ For N synthetic data products (benchmarks/estate.py) each repeat runs, in one pr
   inputs, secrets as secrets) directly with pulumi_aws / pulumi_kubernetes classes, flat, with no
   manifests, no validation and no components, on the same mock monitor. Its resource list is taken
   from our own plan of the same estate, so the two cannot drift apart;
-- components only: as many bare ``pulumi.ComponentResource`` registrations as our plan makes, to show
-  what the component layer costs the SDK by itself.
+- structured baseline: the same custom resources *and* our component tree, as bare
+  ``pulumi.ComponentResource`` s with the same parents and the same recorded dependencies, written by
+  hand in the same way; it shows what a component tree costs the SDK by itself, whoever builds it
+  (ours / structured = the cost of our code on top of the tree);
+- components only: as many bare ``pulumi.ComponentResource`` registrations as our plan makes.
 
-Our own work (load + validate + resolve + render check, no SDK) is timed at N and 4N for linearity.
+Our own work is timed at N and 4N for linearity: load + validate + resolve + render check (no SDK),
+and the build (the synchronous body of the stack program: our components' code plus the SDK's
+synchronous part of each resource constructor; registration runs after it).
 
     python -m benchmarks.plan_bench [--products 50 200] [--repeats 3] [--tiny]
 """
@@ -82,6 +87,33 @@ def baseline_program(registrations: list[Any]) -> Callable[[], None]:
     return program
 
 
+def structured_program(registrations: list[Any]) -> Callable[[], None]:
+    """Our plan's tree written by hand: bare ComponentResources, same parents, same dependencies."""
+    from dataproduct_iac.plan import STACK_TYPE
+
+    resources = [r for r in registrations if r.type != STACK_TYPE]
+    classes = {r.type: _resource_class(r.type) for r in resources if r.custom}
+
+    def program() -> None:
+        import pulumi
+
+        declared: dict[str, Any] = {}
+        components: list[Any] = []
+        for reg in resources:
+            deps = [declared[u] for u in reg.depends_on if u in declared]
+            opts = pulumi.ResourceOptions(parent=declared.get(reg.parent or ""), depends_on=deps or None)
+            if reg.custom:
+                kwargs = {_snake(k): _inputs(v) for k, v in reg.inputs.items()}
+                declared[reg.urn] = classes[reg.type](reg.name, opts=opts, **kwargs)
+            else:
+                declared[reg.urn] = pulumi.ComponentResource(reg.type, reg.name, None, opts)
+                components.append(declared[reg.urn])
+        for component in components:
+            component.register_outputs({})
+
+    return program
+
+
 def components_program(count: int) -> Callable[[], None]:
     def program() -> None:
         import pulumi
@@ -92,7 +124,8 @@ def components_program(count: int) -> Callable[[], None]:
     return program
 
 
-def _ours(root: Path) -> tuple[float, float, Any]:
+def _ours(root: Path) -> tuple[float, float, float, Any]:
+    """The plan pipeline: (total s, prepare s, build s, plan)."""
     from dataproduct_iac import program
     from dataproduct_iac.plan import run_program
 
@@ -100,8 +133,15 @@ def _ours(root: Path) -> tuple[float, float, Any]:
     inputs = program.inputs_from_config({"manifests": [str(root)]}, project="bench", stack="dev", root=root)
     prepared = program.prepare(inputs)
     prepared_at = time.perf_counter()
-    plan = run_program(lambda: program.deploy(prepared), project="bench", stack="dev", preview=True)
-    return time.perf_counter() - start, prepared_at - start, plan
+    built: list[float] = []
+
+    def deploy() -> None:
+        begin = time.perf_counter()
+        program.deploy(prepared)
+        built.append(time.perf_counter() - begin)
+
+    plan = run_program(deploy, project="bench", stack="dev", preview=True)
+    return time.perf_counter() - start, prepared_at - start, built[0], plan
 
 
 def _timed(fn: Callable[[], Any]) -> float:
@@ -110,8 +150,8 @@ def _timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def own_work(root: Path) -> float:
-    """load + validate + resolve + Trino render check: everything before the SDK sees a resource."""
+def prepare_only(root: Path) -> float:
+    """load + validate + resolve + Trino render check: everything before the stack program runs."""
     from dataproduct_iac import program
 
     start = time.perf_counter()
@@ -124,7 +164,8 @@ def run(products: list[int], repeats: int) -> dict[str, Any]:
     from dataproduct_iac.plan import run_program
 
     rows: list[dict[str, Any]] = []
-    own: dict[int, float] = {}
+    prepare: dict[int, float] = {}
+    build: dict[int, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm-up"
         write_estate(warm, 1)
@@ -133,54 +174,79 @@ def run(products: list[int], repeats: int) -> dict[str, Any]:
         for n in sorted({*products, *(4 * p for p in products)}):
             roots[n] = Path(tmp) / f"n{n}"
             write_estate(roots[n], n)
-        # Own work first, in a fresh heap: after plan runs the SDK's leftovers make every GC pass dearer.
+        # Preparation first, in a fresh heap: after plan runs the SDK's leftovers make every GC pass dearer.
         for n in sorted(roots):
             samples = []
             for _ in range(max(3, repeats)):
                 gc.collect()
-                samples.append(own_work(roots[n]))
-            own[n] = statistics.median(samples)
+                samples.append(prepare_only(roots[n]))
+            prepare[n] = statistics.median(samples)
         for n in products:
             root = roots[n]
-            gc.collect()
-            ours_t: list[float] = []
-            prep_t: list[float] = []
-            base_t: list[float] = []
-            comp_t: list[float] = []
+            samples_by_kind: dict[str, list[float]] = {
+                "ours": [],
+                "baseline": [],
+                "structured": [],
+                "comp": [],
+            }
             plan = None
             for _ in range(repeats):
-                total, prepare, plan = _ours(root)
-                ours_t.append(total)
-                prep_t.append(prepare)
-                program = baseline_program(plan.registrations)
-                base_t.append(_timed(partial(run_program, program, project="bench", stack="dev")))
-                components = sum(1 for r in plan.registrations if not r.custom) - 1  # minus the stack
-                comp_program = components_program(components)
-                comp_t.append(_timed(partial(run_program, comp_program, project="bench", stack="dev")))
+                gc.collect()
+                total, _prepared, built, plan = _ours(root)
+                samples_by_kind["ours"].append(total)
+                build.setdefault(n, []).append(built)
+                for kind, program in (
+                    ("baseline", baseline_program(plan.registrations)),
+                    ("structured", structured_program(plan.registrations)),
+                    ("comp", components_program(sum(1 for r in plan.registrations if not r.custom) - 1)),
+                ):
+                    gc.collect()
+                    samples_by_kind[kind].append(
+                        _timed(partial(run_program, program, project="bench", stack="dev"))
+                    )
             assert plan is not None
             custom = sum(1 for r in plan.registrations if r.custom)
+            median = {kind: statistics.median(values) for kind, values in samples_by_kind.items()}
             rows.append(
                 {
                     "products": n,
                     "registrations": len(plan.registrations),
                     "custom": custom,
-                    "components": len(plan.registrations) - custom - 1,
-                    "ours_s": statistics.median(ours_t),
-                    "prepare_s": statistics.median(prep_t),
-                    "baseline_s": statistics.median(base_t),
-                    "components_only_s": statistics.median(comp_t),
+                    "components": len(plan.registrations) - custom - 1,  # minus the stack
+                    "ours_s": median["ours"],
+                    "baseline_s": median["baseline"],
+                    "structured_s": median["structured"],
+                    "components_only_s": median["comp"],
                 }
             )
+        # The build at the sizes only needed as 4N: a whole plan each (registration runs after the build).
+        for n in sorted(roots):
+            while len(build.setdefault(n, [])) < repeats:
+                gc.collect()
+                build[n].append(_ours(roots[n])[2])
     for row in rows:
         row["ratio"] = row["ours_s"] / row["baseline_s"]
+        row["structured_ratio"] = row["structured_s"] / row["baseline_s"]
+        row["ours_vs_structured"] = row["ours_s"] / row["structured_s"]
         row["per_custom_ms"] = 1000 * row["baseline_s"] / row["custom"]
         row["per_component_ms"] = 1000 * row["components_only_s"] / max(1, row["components"])
-        # What ours would cost if a component registration were free: the rest is our own code + SDK.
-        row["ours_minus_components_s"] = row["ours_s"] - row["components_only_s"]
+    own = {n: prepare[n] + statistics.median(build[n]) for n in roots}
     return {
         "rows": rows,
         "own_work": [
-            {"n": n, "t_n": own[n], "t_4n": own[4 * n], "growth": own[4 * n] / own[n]} for n in products
+            {
+                "n": n,
+                "t_n": own[n],
+                "t_4n": own[4 * n],
+                "growth": own[4 * n] / own[n],
+                "prepare_n": prepare[n],
+                "prepare_4n": prepare[4 * n],
+                "prepare_growth": prepare[4 * n] / prepare[n],
+                "build_n": statistics.median(build[n]),
+                "build_4n": statistics.median(build[4 * n]),
+                "build_growth": statistics.median(build[4 * n]) / statistics.median(build[n]),
+            }
+            for n in products
         ],
         "repeats": repeats,
     }
@@ -197,17 +263,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     products, repeats = ([2], 1) if args.tiny else (args.products, args.repeats)
     result = run(products, repeats)
     print(
-        f"{'N':>5}{'regs':>7}{'ours s':>9}{'baseline s':>12}{'ratio':>8}{'prepare s':>11}{'comp-only s':>13}"
+        f"{'N':>5}{'regs':>7}{'ours s':>9}{'baseline s':>12}{'ratio':>8}{'structured s':>14}"
+        f"{'struct ratio':>14}{'comp-only s':>13}"
     )
     for row in result["rows"]:
         print(
             f"{row['products']:>5}{row['registrations']:>7}{row['ours_s']:>9.2f}{row['baseline_s']:>12.2f}"
-            f"{row['ratio']:>8.2f}{row['prepare_s']:>11.2f}{row['components_only_s']:>13.2f}"
+            f"{row['ratio']:>8.2f}{row['structured_s']:>14.2f}{row['structured_ratio']:>14.2f}"
+            f"{row['components_only_s']:>13.2f}"
         )
     for own in result["own_work"]:
         print(
-            f"own work (load+validate+resolve+render): N={own['n']} {own['t_n']:.3f} s, "
-            f"4N {own['t_4n']:.3f} s, growth {own['growth']:.2f}x (target <= 4.4)"
+            f"own work (prepare + build): N={own['n']} {own['t_n']:.3f} s, 4N {own['t_4n']:.3f} s, "
+            f"growth {own['growth']:.2f}x (target <= 4.4); prepare {own['prepare_growth']:.2f}x, "
+            f"build {own['build_growth']:.2f}x"
         )
     return result
 
