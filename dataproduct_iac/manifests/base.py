@@ -71,6 +71,19 @@ StrictName = Annotated[
     ),
 ]
 
+
+def new_list() -> list[Any]:
+    """``default_factory`` for an empty list. A Python function, not ``list``: pydantic inspects every
+    default factory's signature when it builds a schema, and a builtin's text signature is parsed with
+    ``tokenize`` (about 0.15 ms each; 44 such fields cost ~10 ms of every start-up)."""
+    return []
+
+
+def new_dict() -> dict[Any, Any]:
+    """``default_factory`` for an empty mapping (see :func:`new_list`)."""
+    return {}
+
+
 _UNKNOWN_FIELD = "unknown_field"
 
 
@@ -253,13 +266,13 @@ class ResourceMeta(StrictModel):
     )
     version: str = Field(description="Manifest version of the kind.")
     type: str = Field(description="The kind of resource.")
-    tags: list[str] = Field(default_factory=list, description="Free-form tags (e.g. 'DPDomain.Sales').")
+    tags: list[str] = Field(default_factory=new_list, description="Free-form tags (e.g. 'DPDomain.Sales').")
     description: str | None = Field(default=None, description="What the resource is for.")
     owner: str | None = Field(default=None, description="Owner (a user or team id).")
     layer: str | None = Field(default=None, pattern=r"^(user|system)$", description="'user' or 'system'.")
     workspace: str | None = Field(default=None, description="DataOS workspace of workspace-level resources.")
     title: str | None = Field(default=None, description="Human-readable title.")
-    refs: list[Ref] = Field(default_factory=list, description="Documentation links.")
+    refs: list[Ref] = Field(default_factory=new_list, description="Documentation links.")
 
     @field_validator("name")
     @classmethod
@@ -279,4 +292,4 @@ class ResourceEntry(StrictModel):
     ref: str
     description: str | None = None
     purpose: str | None = None
-    meta: dict[str, Any] = Field(default_factory=dict)
+    meta: dict[str, Any] = Field(default_factory=new_dict)

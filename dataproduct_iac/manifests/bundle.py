@@ -6,22 +6,22 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from .base import ResourceMeta, ResourceName, StrictModel, raise_at
+from .base import ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at
 from .values import CronExpression, TimeZone
 
 
 class Workspace(StrictModel):
     name: ResourceName
     description: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    labels: dict[str, str] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=new_list)
+    labels: dict[str, str] = Field(default_factory=new_dict)
     layer: Literal["user", "system"] = "user"
 
 
 class DependencyCondition(StrictModel):
     resource_id: str
-    status: dict[str, Any] = Field(default_factory=dict)
-    runtime: dict[str, Any] = Field(default_factory=dict)
+    status: dict[str, Any] = Field(default_factory=new_dict)
+    runtime: dict[str, Any] = Field(default_factory=new_dict)
 
 
 class BundleResource(StrictModel):
@@ -31,8 +31,8 @@ class BundleResource(StrictModel):
     workspace: str | None = None
     spec: dict[str, Any] | None = None
     file: str | None = None
-    dependencies: list[str] = Field(default_factory=list)
-    dependency_conditions: list[DependencyCondition] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=new_list)
+    dependency_conditions: list[DependencyCondition] = Field(default_factory=new_list)
 
     @model_validator(mode="after")
     def _spec_or_file(self) -> BundleResource:
@@ -55,10 +55,10 @@ class BundleSchedule(StrictModel):
 class BundleSpec(StrictModel):
     """Resource ids are unique; every dependency names an id of this bundle; no cycles."""
 
-    workspaces: list[Workspace] = Field(default_factory=list)
+    workspaces: list[Workspace] = Field(default_factory=new_list)
     resources: list[BundleResource] = Field(min_length=1)
     schedule: BundleSchedule | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=new_dict)
 
     @model_validator(mode="after")
     def _check_ids(self) -> BundleSpec:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from .base import ResourceMeta, StrictModel, StrictName, raise_at
+from .base import ResourceMeta, StrictModel, StrictName, new_dict, new_list, raise_at
 from .depot import SecretRef
 from .refs import DatasetAddress, parse_address
 from .values import CronExpression, TimeZone
@@ -63,13 +63,13 @@ class Debug(StrictModel):
 class Selector(StrictModel):
     users: list[str] = Field(default_factory=lambda: ["**"])
     sources: list[str] = Field(default_factory=lambda: ["**"])
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=new_list)
 
 
 class ClusterDepot(StrictModel):
     address: str
-    properties: dict[str, PropertyValue] = Field(default_factory=dict)
-    secrets: list[SecretRef] = Field(default_factory=list)
+    properties: dict[str, PropertyValue] = Field(default_factory=new_dict)
+    secrets: list[SecretRef] = Field(default_factory=new_list)
 
     @field_validator("address")
     @classmethod
@@ -85,7 +85,7 @@ class ClusterDepot(StrictModel):
 class Catalog(StrictModel):
     name: str = Field(pattern=CATALOG_NAME.pattern)
     type: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
-    properties: dict[str, PropertyValue] = Field(default_factory=dict)
+    properties: dict[str, PropertyValue] = Field(default_factory=new_dict)
 
 
 class ScalingCron(StrictModel):
@@ -97,10 +97,10 @@ class ScalingCron(StrictModel):
 class Maintenance(StrictModel):
     restart_cron: CronExpression | None = None
     timezone: TimeZone | None = None
-    scaling_crons: list[ScalingCron] = Field(default_factory=list)
+    scaling_crons: list[ScalingCron] = Field(default_factory=new_list)
 
 
-EnvMap = Annotated[dict[str, PropertyValue], Field(default_factory=dict)]
+EnvMap = Annotated[dict[str, PropertyValue], Field(default_factory=new_dict)]
 
 
 class Minerva(StrictModel):
@@ -115,8 +115,8 @@ class Minerva(StrictModel):
     debug: Debug = Field(default_factory=Debug)
     coordinator_envs: EnvMap
     worker_envs: EnvMap
-    depots: list[ClusterDepot] = Field(default_factory=list)
-    catalogs: list[Catalog] = Field(default_factory=list)
+    depots: list[ClusterDepot] = Field(default_factory=new_list)
+    catalogs: list[Catalog] = Field(default_factory=new_list)
 
     @model_validator(mode="after")
     def _check_keys_and_catalogs(self) -> Minerva:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import ResourceMeta, StrictModel, StrictName, raise_at, reraisable
+from .base import ResourceMeta, StrictModel, StrictName, new_dict, new_list, raise_at, reraisable
 from .instance_secret import Acl, InstanceSecretType, SecretKey, SecretValue
 
 
@@ -72,7 +72,7 @@ class PostgresConnection(StrictModel):
     host: str
     port: int = Field(default=5432, ge=1, le=65535)
     database: str
-    params: dict[str, str | int | bool] = Field(default_factory=dict)
+    params: dict[str, str | int | bool] = Field(default_factory=new_dict)
 
 
 class JdbcConnection(StrictModel):
@@ -80,7 +80,7 @@ class JdbcConnection(StrictModel):
     host: str
     port: int = Field(ge=1, le=65535)
     database: str
-    params: dict[str, str | int | bool] = Field(default_factory=dict)
+    params: dict[str, str | int | bool] = Field(default_factory=new_dict)
 
 
 class SnowflakeConnection(StrictModel):
@@ -107,7 +107,7 @@ class SecretRef(StrictModel):
 
     name: str
     allkeys: bool = False
-    keys: list[str] = Field(default_factory=list)
+    keys: list[str] = Field(default_factory=new_list)
 
     @model_validator(mode="after")
     def _one_of(self) -> SecretRef:
@@ -123,8 +123,8 @@ class ConnectionSecret(StrictModel):
 
     acl: Acl
     type: InstanceSecretType = InstanceSecretType.KEY_VALUE_PROPERTIES
-    data: dict[SecretKey, SecretValue] = Field(default_factory=dict)
-    files: dict[SecretKey, str] = Field(default_factory=dict)
+    data: dict[SecretKey, SecretValue] = Field(default_factory=new_dict)
+    files: dict[SecretKey, str] = Field(default_factory=new_dict)
 
 
 class DepotSpec(StrictModel):
@@ -139,8 +139,8 @@ class DepotSpec(StrictModel):
     external: bool = False
     compute: str | None = None
     source: str | None = None
-    secrets: list[SecretRef] = Field(default_factory=list)
-    connection_secret: list[ConnectionSecret] = Field(default_factory=list)
+    secrets: list[SecretRef] = Field(default_factory=new_list)
+    connection_secret: list[ConnectionSecret] = Field(default_factory=new_list)
     spec: dict[str, Any] | None = Field(
         default=None, description="Connection fields (v1, and v2alpha as some files write it)."
     )

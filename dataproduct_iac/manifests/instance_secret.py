@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, StringConstraints
 
-from .base import ResourceMeta, StrictModel
+from .base import ResourceMeta, StrictModel, new_dict
 
 SecretKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -43,8 +43,8 @@ class InstanceSecretSpec(StrictModel):
 
     type: InstanceSecretType
     acl: Acl
-    data: dict[SecretKey, SecretValue] = Field(default_factory=dict)
-    files: dict[SecretKey, str] = Field(default_factory=dict)
+    data: dict[SecretKey, SecretValue] = Field(default_factory=new_dict)
+    files: dict[SecretKey, str] = Field(default_factory=new_dict)
     """Key → path of a file whose contents become the secret value (read at build time)."""
 
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .base import ResourceMeta, StrictModel, raise_at
+from .base import ResourceMeta, StrictModel, new_dict, new_list, raise_at
 from .refs import DatasetAddress, ResourceRef, parse_address, parse_ref
 
 
@@ -33,7 +33,7 @@ class Reference(StrictModel):
     ref: str
     description: str | None = None
     purpose: str | None = None
-    meta: dict[str, Any] = Field(default_factory=dict)
+    meta: dict[str, Any] = Field(default_factory=new_dict)
 
     @field_validator("ref")
     @classmethod
@@ -64,9 +64,9 @@ class DatasetReference(Reference):
 
 class Ports(StrictModel):
     lens: Reference | None = None
-    talos: list[Reference] = Field(default_factory=list)
-    rest: list[Reference] = Field(default_factory=list)
-    postgres: list[Reference] = Field(default_factory=list)
+    talos: list[Reference] = Field(default_factory=new_list)
+    rest: list[Reference] = Field(default_factory=new_list)
+    postgres: list[Reference] = Field(default_factory=new_list)
 
     @field_validator("talos", "rest", "postgres", mode="before")
     @classmethod
@@ -105,12 +105,12 @@ class V1BetaData(StrictModel):
     is deprecated (accepted with a warning)."""
 
     meta: DataProductMeta
-    collaborators: list[Collaborator] = Field(default_factory=list)
+    collaborators: list[Collaborator] = Field(default_factory=new_list)
     resource: Reference
     inputs: list[DatasetReference] = Field(min_length=1)
-    outputs: list[DatasetReference] = Field(default_factory=list)
+    outputs: list[DatasetReference] = Field(default_factory=new_list)
     ports: Ports = Field(default_factory=Ports)
-    related_data_products: list[RelatedDataProduct] = Field(default_factory=list)
+    related_data_products: list[RelatedDataProduct] = Field(default_factory=new_list)
 
     @model_validator(mode="after")
     def _resource_is_bundle(self) -> V1BetaData:
@@ -146,10 +146,10 @@ class V1AlphaData(StrictModel):
     """The older layout: collaborators as plain names, resources[] (name, type) instead of resource."""
 
     meta: DataProductMeta = Field(default_factory=DataProductMeta)
-    collaborators: list[str | Collaborator] = Field(default_factory=list)
-    resources: list[AlphaResource] = Field(default_factory=list)
+    collaborators: list[str | Collaborator] = Field(default_factory=new_list)
+    resources: list[AlphaResource] = Field(default_factory=new_list)
     inputs: list[DatasetReference] = Field(min_length=1)
-    outputs: list[DatasetReference] = Field(default_factory=list)
+    outputs: list[DatasetReference] = Field(default_factory=new_list)
     ports: Ports = Field(default_factory=Ports)
 
 
@@ -167,7 +167,7 @@ class DataProduct(ResourceMeta):
     entity: Literal["product"] = "product"
     type: Literal["data"]
     purpose: str | None = None
-    collaborators: list[str | Collaborator] = Field(default_factory=list)
+    collaborators: list[str | Collaborator] = Field(default_factory=new_list)
     v1beta: V1Beta | None = Field(default=None, alias="v1beta")
     v1alpha: V1Alpha | None = Field(default=None, alias="v1alpha")
 

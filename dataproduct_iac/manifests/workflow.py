@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import ResourceMeta, ResourceName, StrictModel, raise_at
+from .base import ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at
 from .refs import DatasetAddress, parse_address
 from .values import CronExpression, Quantity, TimeZone
 
@@ -47,8 +47,8 @@ class Resources(StrictModel):
 class FilterPattern(StrictModel):
     """Regular expressions matched against schema (collection) or table (dataset) names."""
 
-    includes: list[str] = Field(default_factory=list)
-    excludes: list[str] = Field(default_factory=list)
+    includes: list[str] = Field(default_factory=new_list)
+    excludes: list[str] = Field(default_factory=new_list)
 
     @field_validator("includes", "excludes")
     @classmethod
@@ -107,7 +107,7 @@ class JobSpec(StrictModel):
     stack: str
     compute: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARN", "WARNING", "ERROR"] = "INFO"
-    envs: dict[str, str] = Field(default_factory=dict)
+    envs: dict[str, str] = Field(default_factory=new_dict)
     resources: Resources = Field(default_factory=Resources)
     retry: Retry = Field(default_factory=Retry)
     stack_spec: ScannerStackSpec
@@ -140,8 +140,8 @@ class DagJob(StrictModel):
     name: ResourceName
     title: str | None = None
     description: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    dependencies: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=new_list)
+    dependencies: list[str] = Field(default_factory=new_list)
     gc_when_complete: bool = False
     spec: JobSpec
 
