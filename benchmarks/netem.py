@@ -8,9 +8,12 @@ scale out. This proxy sits between a client and moto and forwards bytes unchange
   is forwarded, on top of moto's own time (moto's server closes the connection after every
   response, so every request is a new connection here; connection set-up itself is not delayed, as
   a client reusing its connections to a real endpoint would not pay it), and
-- optionally a bandwidth cap per connection (bytes per second) on the response direction.
+- optionally a bandwidth cap per connection (bytes per second) on the response direction, and
+- optionally a shared link cap: one token bucket for the response bytes of all connections through
+  the proxy, a model of the one network link (e.g. 1 Gbit/s = 125 MB/s) a real client host shares
+  between all its connections. Both caps apply when both are set.
 
-    python -m benchmarks.netem --upstream 127.0.0.1:5000 [--latency-ms 20] [--mbps 100]
+    python -m benchmarks.netem --upstream 127.0.0.1:5000 [--latency-ms 20] [--mbps 100] [--link-mbps 125]
 
 prints ``listening on <port>`` and serves until interrupted. In-process: ``with Netem(...) as url``.
 """
@@ -25,10 +28,42 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 _CHUNK = 256 * 1024
+_PIECE = 64 * 1024
+"""Responses are paced in pieces of this size when a cap applies."""
+
+
+class TokenBucket:
+    """A token bucket shared by threads: ``take(n)`` → seconds to wait before sending ``n`` bytes.
+
+    The bucket refills at ``rate`` bytes per second up to ``burst`` bytes. ``take`` always grants
+    its bytes and lets the bucket go into debt; the caller waits until the debt is repaid, so later
+    callers queue behind earlier ones and the bytes sent by all callers in any interval of ``t``
+    seconds stay at or under ``burst + rate * t`` (plus the pieces in flight at its edges).
+    """
+
+    def __init__(
+        self, rate: float, burst: float = _PIECE, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("the link rate must be positive")
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self.tokens = burst
+        self.updated = clock()
+        self.lock = threading.Lock()
+
+    def take(self, n: int) -> float:
+        with self.lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate) - n
+            self.updated = now
+            return -self.tokens / self.rate if self.tokens < 0 else 0.0
 
 
 class _Link:
@@ -59,7 +94,7 @@ class _Link:
             pass
 
     def _responses(self) -> None:
-        rate = self.proxy.bytes_per_s
+        rate, link = self.proxy.bytes_per_s, self.proxy.link
         try:
             started, sent = 0.0, 0
             while data := self.upstream.recv(_CHUNK):
@@ -68,12 +103,15 @@ class _Link:
                 if first:  # the first bytes of a response: hold them for the latency
                     self.proxy.wait(self.proxy.latency_s)
                     started, sent = time.monotonic(), 0
-                if rate:
-                    for start in range(0, len(data), 64 * 1024):
-                        piece = data[start : start + 64 * 1024]
+                if rate or link:
+                    for start in range(0, len(data), _PIECE):
+                        piece = data[start : start + _PIECE]
+                        if link:  # the shared link: wait for this piece's turn
+                            self.proxy.wait(link.take(len(piece)))
                         self.client.sendall(piece)
                         sent += len(piece)
-                        self.proxy.wait(started + sent / rate - time.monotonic())
+                        if rate:  # this connection's own cap
+                            self.proxy.wait(started + sent / rate - time.monotonic())
                 else:
                     self.client.sendall(data)
                 self.proxy.bytes_forwarded += len(data)
@@ -90,7 +128,11 @@ class _Link:
 
 
 class Netem:
-    """``with Netem(upstream_port, latency_s=0.02, bytes_per_s=100e6) as url:`` → ``http://127.0.0.1:<port>``."""
+    """``with Netem(upstream_port, latency_s=0.02, bytes_per_s=100e6) as url:`` → ``http://127.0.0.1:<port>``.
+
+    ``bytes_per_s`` caps each connection's responses; ``link_bytes_per_s`` caps the responses of all
+    connections together (a shared :class:`TokenBucket`). ``None`` or 0: no cap.
+    """
 
     def __init__(
         self,
@@ -98,13 +140,17 @@ class Netem:
         *,
         latency_s: float = 0.02,
         bytes_per_s: float | None = None,
+        link_bytes_per_s: float | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         if latency_s < 0:
             raise ValueError("latency must not be negative")
+        if (bytes_per_s or 0) < 0 or (link_bytes_per_s or 0) < 0:
+            raise ValueError("bandwidth caps must not be negative")
         self.upstream = (host, upstream_port)
         self.latency_s = latency_s
         self.bytes_per_s = bytes_per_s or 0.0
+        self.link = TokenBucket(link_bytes_per_s) if link_bytes_per_s else None
         self.bytes_forwarded = 0
         self.connections = 0
         self._stop = threading.Event()
@@ -163,9 +209,9 @@ class Netem:
 class NetemProcess:
     """The proxy in a process of its own (its CPU is not the client's): ``with NetemProcess(...) as url``."""
 
-    def __init__(self, upstream_port: int, *, latency_ms: float, mbps: float) -> None:
+    def __init__(self, upstream_port: int, *, latency_ms: float, mbps: float, link_mbps: float = 0.0) -> None:
         self.args = ["--upstream", f"127.0.0.1:{upstream_port}", "--latency-ms", str(latency_ms)]
-        self.args += ["--mbps", str(mbps)]
+        self.args += ["--mbps", str(mbps), "--link-mbps", str(link_mbps)]
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
 
@@ -203,9 +249,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--mbps", type=float, default=0.0, help="bandwidth cap per connection, MB/s (0: none)"
     )
+    parser.add_argument(
+        "--link-mbps",
+        type=float,
+        default=0.0,
+        help="bandwidth cap of all connections together, MB/s (0: none)",
+    )
     args = parser.parse_args(argv)
     host, port = args.upstream.rsplit(":", 1)
-    proxy = Netem(int(port), latency_s=args.latency_ms / 1000, bytes_per_s=args.mbps * 1e6, host=host)
+    proxy = Netem(
+        int(port),
+        latency_s=args.latency_ms / 1000,
+        bytes_per_s=args.mbps * 1e6,
+        link_bytes_per_s=args.link_mbps * 1e6,
+        host=host,
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

@@ -13,12 +13,16 @@ allows. A rescan (no changes, no Glue writes) is timed too, and ``range_get`` co
 suffix-range GET with a full GET of the same Parquet file on moto.
 
 The same comparison is then repeated through ``benchmarks/netem.py`` (``shaped``): a proxy that
-adds ``--latency-ms`` per request and caps each connection at ``--mbps`` MB/s, a model of a real
-network that moto on 127.0.0.1 lacks. The raw-moto figures are the primary ones.
+adds ``--latency-ms`` per request, caps each connection at ``--mbps`` MB/s and all connections
+together at ``--link-mbps`` MB/s (default 125 MB/s = 1 Gbit/s: the one network link a scanner pod
+shares between its connections), a model of a real network that moto on 127.0.0.1 lacks; and once
+more with a shared 10 Gbit/s link (``shaped_10g``, 1,250 MB/s; ``--no-10g`` skips it), to show how
+the ratio depends on the link. The raw-moto figures are the primary ones.
 
     python -m benchmarks.scanner_bench            # full size
     python -m benchmarks.scanner_bench --tiny     # 5 datasets x 4 files, a quick check
-    python -m benchmarks.scanner_bench --json out.json [--repeats 3] [--latency-ms 20] [--mbps 100]
+    python -m benchmarks.scanner_bench --json out.json [--repeats 3] [--latency-ms 20] [--mbps 100] \
+        [--link-mbps 125] [--no-10g]
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot
 from .netem import NetemProcess
 
 T = TypeVar("T")
+
+LINK_10G_MBPS = 1250.0
 
 
 def _free_port() -> int:
@@ -285,6 +291,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="alternating scanner/naive runs (median)")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="shaped run: latency per request")
     parser.add_argument("--mbps", type=float, default=100.0, help="shaped run: MB/s per connection (0: none)")
+    parser.add_argument(
+        "--link-mbps",
+        type=float,
+        default=125.0,
+        help="shaped run: MB/s of all connections together (0: none)",
+    )
+    parser.add_argument(
+        "--no-10g", action="store_true", help="skip the shaped run with a 10 Gbit/s shared link"
+    )
     parser.add_argument("--no-shaped", action="store_true", help="raw moto only")
     parser.add_argument("--json", metavar="FILE", help="also write the results here")
     args = parser.parse_args(argv)
@@ -311,13 +326,24 @@ def main(argv: list[str] | None = None) -> int:
 
         raw = compare(session, endpoint, bucket, args, {"moto": moto.pid}, "raw")
         rescan = scan_depot(raw["settings"])  # same databases as the first raw run: nothing changed
-        shaped: dict[str, Any] | None = None
-        if not args.no_shaped:
-            proxy = NetemProcess(moto.port, latency_ms=args.latency_ms, mbps=args.mbps)
+        links = {} if args.no_shaped else {"shaped": args.link_mbps}
+        if not (args.no_shaped or args.no_10g):
+            links["shaped_10g"] = LINK_10G_MBPS
+        shaped: dict[str, dict[str, Any]] = {}
+        for name, link_mbps in links.items():
+            proxy = NetemProcess(moto.port, latency_ms=args.latency_ms, mbps=args.mbps, link_mbps=link_mbps)
             with proxy as shaped_endpoint:
-                shaped = compare(
-                    session, shaped_endpoint, bucket, args, {"moto": moto.pid, "proxy": proxy.pid}, "shaped"
-                )
+                servers = {"moto": moto.pid, "proxy": proxy.pid}
+                run = compare(session, shaped_endpoint, bucket, args, servers, name.replace("_", ""))
+            shaped[name] = {
+                "latency_ms": args.latency_ms,
+                "mbps_per_connection": args.mbps,
+                "link_mbps": link_mbps,
+                **{
+                    k: run[k]
+                    for k in ("scanner", "naive_full_download", "time_ratio", "server_cpu_lower_bound")
+                },
+            }
 
     results: dict[str, Any] = {
         "datasets": args.datasets,
@@ -332,15 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         "server_cpu_lower_bound": raw["server_cpu_lower_bound"],
         "range_get": probe,
     }
-    if shaped is not None:
-        results["shaped"] = {
-            "latency_ms": args.latency_ms,
-            "mbps_per_connection": args.mbps,
-            "scanner": shaped["scanner"],
-            "naive_full_download": shaped["naive_full_download"],
-            "time_ratio": shaped["time_ratio"],
-            "server_cpu_lower_bound": shaped["server_cpu_lower_bound"],
-        }
+    results.update(shaped)
     scanner = results["scanner"]
     print(
         f"estate: {files} files in {args.datasets} datasets, {stored / 2**20:.1f} MiB stored "
@@ -353,8 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         ("scanner rescan", {**results["rescan"], "moto_cpu_s": None, "client_cpu_s": None}),
         ("naive full download", results["naive_full_download"]),
     ]
-    if shaped is not None:
-        rows += [("shaped: scanner", shaped["scanner"]), ("shaped: naive", shaped["naive_full_download"])]
+    for name, run in shaped.items():
+        label = name.replace("_", " ")
+        rows += [(f"{label}: scanner", run["scanner"]), (f"{label}: naive", run["naive_full_download"])]
     for name, row in rows:
         share = 100 * row["bytes_read"] / stored if stored else 0
         cpu = "".join(
@@ -369,10 +388,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{scanner['moto_cpu_s']:.2f} s / {results['naive_full_download']['seconds']:.2f} s = "
         f"{results['server_cpu_lower_bound']:.2f}"
     )
-    if shaped is not None:
+    for name, run in shaped.items():
+        link = f"{run['link_mbps']:g} MB/s shared link" if run["link_mbps"] else "no shared link cap"
         print(
-            f"shaped ({args.latency_ms:g} ms per request, {args.mbps:g} MB/s per connection): "
-            f"scanner / naive {shaped['time_ratio']:.2f}"
+            f"{name} ({run['latency_ms']:g} ms per request, "
+            f"{run['mbps_per_connection']:g} MB/s per connection, {link}): "
+            f"scanner / naive {run['time_ratio']:.2f}; moto CPU bound: "
+            f"{run['scanner']['moto_cpu_s']:.2f} s / {run['naive_full_download']['seconds']:.2f} s = "
+            f"{run['server_cpu_lower_bound']:.2f}"
         )
     print(
         f"range GET of 16 KiB vs full GET of {probe['object_bytes']:,} bytes on moto: "
@@ -385,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    ok = scanner["exit_codes"] == [0] and (shaped is None or shaped["scanner"]["exit_codes"] == [0])
+    ok = scanner["exit_codes"] == [0] and all(run["scanner"]["exit_codes"] == [0] for run in shaped.values())
     return 0 if ok and results["rescan"]["glue_writes"] == 0 else 1
 
 

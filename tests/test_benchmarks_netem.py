@@ -1,4 +1,5 @@
-"""The benchmarks' network model (benchmarks/netem.py): bytes unchanged, latency added, threads stopped.
+"""The benchmarks' network model (benchmarks/netem.py): bytes unchanged, latency added, bandwidth capped
+per connection and per shared link, threads stopped.
 
 Only lower bounds on time (a slow machine can only make them more true).
 """
@@ -49,7 +50,7 @@ class _Handler(socketserver.StreamRequestHandler):
 @pytest.fixture
 def upstream() -> Iterator[int]:
     server = _Upstream(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server.server_address[1]
     server.shutdown()
@@ -90,6 +91,57 @@ def test_bandwidth_cap_per_connection(upstream: int) -> None:
     assert elapsed >= len(PAYLOAD) / 20e6 * 0.95  # 3 MiB at 20 MB/s: at least ~0.16 s
 
 
+def test_shared_link_caps_all_connections_together(upstream: int) -> None:
+    """4 parallel connections through a 40 MB/s link: together at most ~40 MB/s (each alone is uncapped)."""
+    link, clients = 40e6, 4
+    bodies: list[bytes] = []
+    proxy = Netem(upstream, latency_s=0.0, link_bytes_per_s=link)
+    with proxy as url:
+        port = int(url.rsplit(":", 1)[1])
+
+        def fetch() -> None:
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                bodies.append(_ask(sock, b"big"))
+
+        threads = [threading.Thread(target=fetch) for _ in range(clients)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    assert bodies == [PAYLOAD] * clients
+    assert proxy.connections == clients
+    # The bucket lets at most one burst (64 KiB) through beyond the rate: 12 MiB take >= ~0.31 s.
+    total = clients * len(PAYLOAD)
+    assert total / elapsed <= link * 1.05
+    assert proxy.threads_alive() == 0
+    assert not [t for t in threading.enumerate() if t.name.startswith("netem")]
+
+
+def test_per_connection_cap_still_applies_under_a_fast_shared_link(upstream: int) -> None:
+    with Netem(upstream, latency_s=0.0, bytes_per_s=20e6, link_bytes_per_s=1e9) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            started = time.monotonic()
+            assert _ask(sock, b"big") == PAYLOAD
+            elapsed = time.monotonic() - started
+    assert elapsed >= len(PAYLOAD) / 20e6 * 0.95
+
+
+def test_token_bucket_grants_a_burst_then_the_rate_and_queues_debt() -> None:
+    now = [100.0]
+    bucket = netem.TokenBucket(1000.0, burst=500.0, clock=lambda: now[0])
+    assert bucket.take(500) == 0.0  # the initial burst
+    assert bucket.take(250) == pytest.approx(0.25)  # 250 bytes of debt at 1000 B/s
+    assert bucket.take(250) == pytest.approx(0.5)  # queued behind the first debt
+    now[0] += 0.5
+    assert bucket.take(0) == 0.0  # repaid
+    now[0] += 3600  # an idle link refills to the burst, no more
+    assert bucket.take(500) == 0.0
+    assert bucket.take(1000) == pytest.approx(1.0)
+
+
 def test_stop_ends_every_thread_and_the_listener(upstream: int) -> None:
     proxy = Netem(upstream, latency_s=0.01)
     proxy.start()
@@ -108,3 +160,7 @@ def test_stop_ends_every_thread_and_the_listener(upstream: int) -> None:
 def test_negative_latency_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         Netem(1, latency_s=-1)
+    with pytest.raises(ValueError, match="negative"):
+        Netem(1, link_bytes_per_s=-1)
+    with pytest.raises(ValueError, match="positive"):
+        netem.TokenBucket(0)

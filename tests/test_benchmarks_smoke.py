@@ -40,7 +40,14 @@ def test_every_benchmark_runs_at_tiny_size() -> None:
     # Scanner and drift: the moto server's CPU is measured, and both run through the network model.
     assert "moto CPU bound:" in run.stdout
     assert "bound: concurrent moto CPU / sequential wall" in run.stdout
-    assert "shaped (20 ms per request, 100 MB/s per connection): scanner / naive" in run.stdout
+    assert (
+        "shaped (20 ms per request, 100 MB/s per connection, 125 MB/s shared link): scanner / naive"
+        in run.stdout
+    )
+    assert (
+        "shaped_10g (20 ms per request, 100 MB/s per connection, 1250 MB/s shared link): scanner / naive"
+        in run.stdout
+    )
     assert "shaped (20 ms per request through benchmarks/netem.py)" in run.stdout
     assert "range GET of 16 KiB vs full GET" in run.stdout
     # A tiny run never overwrites the full results.
