@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 from helpers.aws import fake_aws_env
+from helpers.cli import run_dataproduct
 
-DATAPRODUCT = str(Path(sys.executable).parent / "dataproduct")
 GARBAGE = bytes(range(256)) * 4 + b"\x00\xff\xfe: [unclosed {\n\t- \x80\x81"
 
 VALID = """\
@@ -87,7 +87,7 @@ RAW_EXCEPTION = re.compile(
 
 
 def _help(*args: str) -> str:
-    done = subprocess.run([DATAPRODUCT, *args, "--help"], capture_output=True, text=True, timeout=120)
+    done = run_dataproduct(*args, "--help", timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -297,16 +297,7 @@ class Outcome:
 
 
 def _run(case: Case) -> Outcome:
-    done = subprocess.run(
-        [DATAPRODUCT, *case.args],
-        cwd=case.cwd,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=300,
-        env={**os.environ, **case.env},
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_dataproduct(*case.args, cwd=case.cwd, env=case.env, timeout=300)
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
@@ -373,13 +364,7 @@ def test_plan_with_paths_outside_a_project(tmp_path: Path) -> None:
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "all.yaml").write_text(VALID)
-    done = subprocess.run(
-        [DATAPRODUCT, "plan", str(manifests), "--json", "-"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_dataproduct("plan", str(manifests), "--json", "-", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     plan = json.loads(done.stdout)
     assert (plan["project"], plan["stack"]) == ("dataproduct", "dev")
@@ -392,13 +377,16 @@ def test_drift_live_with_paths_outside_a_project(tmp_path: Path) -> None:
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "all.yaml").write_text(VALID)
-    done = subprocess.run(
-        [DATAPRODUCT, "drift", "--live", str(manifests), "--stack", "dev", "--format", "json"],
+    done = run_dataproduct(
+        "drift",
+        "--live",
+        str(manifests),
+        "--stack",
+        "dev",
+        "--format",
+        "json",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **fake_aws_env("http://127.0.0.1:9")},  # nothing listens: every check unknown
+        env=fake_aws_env("http://127.0.0.1:9"),  # nothing listens: every check unknown
     )
     output = done.stdout + done.stderr
     assert "Traceback" not in output and "Pulumi.yaml" not in output, output[-2000:]
