@@ -35,17 +35,55 @@ from .scanner_bench import Moto, measured
 PER_PRODUCT = 5
 
 
-def _seed(aws: Any, desired: Any) -> None:
+def _seed(aws: Any, desired: Any, graph: Any) -> None:
+    """Create every desired resource as the stack would (declared secret values and tags; buckets with
+    versioning, encryption, public access block and the TLS-only policy), so that every check runs
+    its whole path and finds it in sync."""
+    from dataproduct_iac.manifests import InstanceSecret
+
+    values = {
+        node.name: {k: v.get_secret_value() for k, v in node.manifest.instance_secret.data.items()}
+        for node in graph.of_kind("instance-secret")
+        if isinstance(node.manifest, InstanceSecret)
+    }
+
     def secret(target: Any) -> None:
         aws.secretsmanager.create_secret(
             Name=target.physical,
-            SecretString=json.dumps({"awsaccesskeyid": "x", "awssecretaccesskey": "y"}),
+            SecretString=json.dumps(values[target.name]),
             Tags=[{"Key": k, "Value": v} for k, v in target.tags.items()],
         )
 
     def bucket(target: Any) -> None:
-        aws.s3.create_bucket(Bucket=target.physical)
-        aws.s3.put_bucket_versioning(Bucket=target.physical, VersioningConfiguration={"Status": "Enabled"})
+        name = target.physical
+        aws.s3.create_bucket(Bucket=name)
+        aws.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        aws.s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+        aws.s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        statement = {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        aws.s3.put_bucket_policy(
+            Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        )
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(secret, desired.secrets))
@@ -107,7 +145,7 @@ def run(
         os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
         try:
             aws = AwsClients.create("us-east-1")
-            _seed(aws, desired)
+            _seed(aws, desired, graph)
             raw, statuses = _alternate(desired, aws, settings, repeats, {"moto": moto.pid})
             shaped_result: dict[str, Any] | None = None
             if shaped:
