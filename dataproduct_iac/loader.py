@@ -376,8 +376,10 @@ class _Loader:
                 Diagnostic(shown, 1, "<file>", "file contains no manifest (empty or only comments)")
             )
         loaded: list[tuple[Loaded, Resolution]] = []
-        # Every placeholder form starts with '$': a file without one has nothing to fill in.
-        fill = "$" in text
+        # Every placeholder form starts with '$': a file without one has nothing to fill in. A '$' can
+        # also come from a YAML escape in a double-quoted string ("\x24", "\u0024"), so a backslash
+        # keeps the walk as well.
+        fill = "$" in text or "\\" in text
         for document in documents:
             if fill:
                 resolution = resolve(document.data, self.sources, _secret_path_check(document))

@@ -171,6 +171,28 @@ def test_placeholder_forms_and_escapes(tmp_path: Path) -> None:
     assert (connection.host, connection.port, connection.database) == ("db.internal", 6543, "lens_prod")  # type: ignore[union-attr]
 
 
+def test_placeholders_written_with_yaml_escapes_are_filled(tmp_path: Path) -> None:
+    """A '$' spelled as a YAML escape is a '$' once parsed; the file has no literal '$' at all."""
+    path = write(
+        tmp_path,
+        "s.yaml",
+        r"""
+        name: db-r
+        version: v1
+        type: instance-secret
+        description: "made by \x24{{who}} on \u0024{{day}}"
+        instance-secret: {type: key-value, acl: r, data: {pin: "\U00000024{{pin}}"}}
+        """,
+    )
+    assert "$" not in path.read_text()
+    sources = ValueSources(set_values={"who": "alice", "day": "monday", "pin": "1234"}, environment={})
+    [loaded] = load([path], sources).manifests
+    secret = loaded.manifest
+    assert isinstance(secret, InstanceSecret)
+    assert secret.description == "made by alice on monday"
+    assert secret.secret_json() == '{"pin": "1234"}'
+
+
 def test_secret_sources_fill_secret_fields_only(tmp_path: Path) -> None:
     path = write(
         tmp_path,

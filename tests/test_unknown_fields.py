@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from dataproduct_iac.manifests import MODELS, DataProduct, Depot, kind_of
-from dataproduct_iac.manifests.base import StrictModel, model_at
+from dataproduct_iac.manifests.base import Ref, StrictModel, model_at
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = sorted((ROOT / "examples").glob("*/manifests/*.yaml"))
@@ -94,3 +94,30 @@ def test_model_at_follows_fields_lists_and_optionals() -> None:
     assert model_at(MODELS["workflow"], loc) is FilterPattern
     assert model_at(MODELS["workflow"], ("workflow", "dag", "x")) is None
     assert model_at(MODELS["depot"], ("depot", "spec")) is None  # a free-form mapping
+
+
+def test_json_and_strings_validation_and_type_adapters_get_the_hint() -> None:
+    import json
+
+    from pydantic import TypeAdapter
+
+    from dataproduct_iac.manifests.base import named_unknown_fields
+    from dataproduct_iac.manifests.product import Ports
+
+    hint = "unknown field 'purpse' (did you mean 'purpose'?)"
+    data = {"rest": [{"ref": "dataset:d:c:t", "purpse": "x"}]}
+    with pytest.raises(ValidationError) as caught:
+        Ports.model_validate_json(json.dumps(data))
+    assert [e["msg"] for e in caught.value.errors()] == [hint]
+    with pytest.raises(ValidationError) as caught:
+        Ref.model_validate_strings({"href": "https://x", "titel": "t"})
+    assert [e["msg"] for e in caught.value.errors()] == ["unknown field 'titel' (did you mean 'title'?)"]
+    # Through a TypeAdapter pydantic reports its own message; named_unknown_fields rewrites it.
+    try:
+        TypeAdapter(list[Ports]).validate_python([data])
+    except ValidationError as exc:
+        assert [e["type"] for e in exc.errors()] == ["extra_forbidden"]
+        rewritten = named_unknown_fields(list[Ports], exc)
+    else:
+        pytest.fail("an unknown field was accepted")
+    assert [e["msg"] for e in rewritten.errors()] == [hint]

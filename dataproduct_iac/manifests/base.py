@@ -161,7 +161,7 @@ def _step(annotation: Any, element: str | int) -> Any:
     return None
 
 
-def model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[StrictModel] | None:
+def model_at(root: Any, loc: Sequence[str | int]) -> type[StrictModel] | None:
     """The strict model that validates the mapping at ``loc`` of ``root``'s input (an error location)."""
     annotation: Any = root
     for element in loc:
@@ -172,8 +172,9 @@ def model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[StrictMode
     return annotation if isinstance(annotation, type) and issubclass(annotation, StrictModel) else None
 
 
-def _named_unknown_fields(root: type[BaseModel], exc: ValidationError) -> ValidationError:
-    """``exc`` with each 'extra inputs are not permitted' error naming the nearest known field."""
+def named_unknown_fields(root: Any, exc: ValidationError) -> ValidationError:
+    """``exc`` (from validating ``root``: a model or a type such as ``list[Model]``) with each 'extra
+    inputs are not permitted' error naming the nearest known field."""
     rewritten: list[Any] = []
     for err in exc.errors():
         model = model_at(root, err["loc"][:-1]) if err["type"] == "extra_forbidden" and err["loc"] else None
@@ -190,9 +191,11 @@ class StrictModel(BaseModel):
     Field names are snake_case in Python and camelCase in YAML (the DataOS spelling).
 
     The hint is computed only when validation fails, from the error's location (:func:`model_at`),
-    by the model validation was called on (``model_validate`` or the constructor); a model validator
-    on every (nested) model did the same at a Python call per model instance, a tenth of the load
-    time at thousands of manifests.
+    by the model validation was called on (the constructor, ``model_validate``,
+    ``model_validate_json``, ``model_validate_strings``); a model validator on every (nested) model
+    did the same at a Python call per model instance, a tenth of the load time at thousands of
+    manifests. Validation through a ``TypeAdapter`` or a model of your own that holds these models
+    reports pydantic's own message; :func:`named_unknown_fields` rewrites such an error.
     """
 
     model_config = ConfigDict(
@@ -212,19 +215,33 @@ class StrictModel(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise _named_unknown_fields(type(self), exc) from None
+            raise named_unknown_fields(type(self), exc) from None
 
     # pydantic's marker for "not a custom __init__": nested models keep being built by pydantic-core
     # directly; this __init__ only runs when Python code calls the class.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
+    # Every option is passed through as given, so that options of later pydantic versions work too.
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        # Every option passed through as given, so that options of later pydantic versions work too.
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
-            raise _named_unknown_fields(cls, exc) from None
+            raise named_unknown_fields(cls, exc) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise named_unknown_fields(cls, exc) from None
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_strings(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise named_unknown_fields(cls, exc) from None
 
 
 class Ref(StrictModel):
