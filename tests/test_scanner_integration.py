@@ -416,6 +416,30 @@ def test_table_created_meanwhile_by_someone_else_is_read_again_not_failed(estate
     assert [p["Values"] for p in partitions["Partitions"]] == [["2024-01-01"]]
 
 
+def test_table_dropped_after_the_listing_of_tables_is_created_again_not_failed(estate: Estate) -> None:
+    data = parquet_bytes(events_table(100), 50)
+    for dataset in ("events", "clicks"):  # two datasets in one database: their tables come from GetTables
+        estate.put(f"raw/ga_web/{dataset}/dt=2024-01-01/a.parquet", data)
+    assert estate.scan().exit_code == 0
+    estate.put("raw/ga_web/events/dt=2024-01-02/b.parquet", parquet_bytes(events_table(100, extra=True), 50))
+    dropped: list[str] = []
+
+    def drop_events(**_: Any) -> None:
+        # Someone drops the table between our GetTables and our update of it.
+        if not dropped:
+            dropped.append("events")
+            estate.glue.delete_table(DatabaseName=estate.db("ga_web"), Name="events")
+
+    estate.session.events.register("after-call.glue.GetTables", drop_events)
+    report = estate.scan()
+    assert dropped == ["events"] and estate.calls["GetTables"] == 1
+    assert report.exit_code == 0, [o.message for o in report.outcomes]
+    assert {o.table: o.action for o in report.outcomes} == {"events": "created", "clicks": "unchanged"}
+    assert ("tags", "array<string>") in estate.columns("ga_web", "events")
+    partitions = estate.glue.get_partitions(DatabaseName=estate.db("ga_web"), TableName="events")
+    assert sorted(p["Values"] for p in partitions["Partitions"]) == [["2024-01-01"], ["2024-01-02"]]
+
+
 def test_rescan_writes_nothing(estate: Estate) -> None:
     seed_all_formats(estate)
     first = estate.scan()

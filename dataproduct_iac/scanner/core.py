@@ -352,6 +352,7 @@ class _Scan:
                 existing = g.get_table(self.glue, database, spec.name)
             if existing is None:
                 outcome.action = CREATED
+                outcome.changes, outcome.partitions_removed = [], 0  # from an attempt on a dropped table
                 outcome.partitions_added = len(wanted_parts)
                 if not s.dry_run:
                     try:
@@ -367,37 +368,43 @@ class _Scan:
                     f"Glue table {database}.{spec.name} exists but was not registered by the scanner "
                     f"for depot {s.depot!r} (no {g.P_VERSION}/{g.P_DEPOT} parameters); left untouched"
                 )
-            changes = g.differences(desired, existing)
-            keys_changed = "PartitionKeys" in changes
-            have = (
-                g.existing_partitions(self.glue, database, spec.name)
-                if (spec.partition_keys or existing.get("PartitionKeys"))
-                else set()
-            )
-            remove = sorted(have) if keys_changed else sorted(have - set(wanted_parts))
-            add = set(wanted_parts) if keys_changed else set(wanted_parts) - have
-            outcome.changes = changes
-            outcome.partitions_added, outcome.partitions_removed = len(add), len(remove)
-            outcome.action = UPDATED if (changes or add or remove) else UNCHANGED
-            if s.dry_run or outcome.action == UNCHANGED:
+            try:
+                changes = g.differences(desired, existing)
+                keys_changed = "PartitionKeys" in changes
+                have = (
+                    g.existing_partitions(self.glue, database, spec.name)
+                    if (spec.partition_keys or existing.get("PartitionKeys"))
+                    else set()
+                )
+                remove = sorted(have) if keys_changed else sorted(have - set(wanted_parts))
+                add = set(wanted_parts) if keys_changed else set(wanted_parts) - have
+                outcome.changes = changes
+                outcome.partitions_added, outcome.partitions_removed = len(add), len(remove)
+                outcome.action = UPDATED if (changes or add or remove) else UNCHANGED
+                if s.dry_run or outcome.action == UNCHANGED:
+                    return
+                if remove:
+                    g.delete_partitions(self.glue, database, spec.name, remove)
+                if changes:
+                    try:
+                        self.glue.update_table(
+                            DatabaseName=database,
+                            TableInput=g.merged_input(desired, existing),
+                            VersionId=existing["VersionId"],
+                        ) if existing.get("VersionId") else self.glue.update_table(
+                            DatabaseName=database, TableInput=g.merged_input(desired, existing)
+                        )
+                    except self.glue.exceptions.ConcurrentModificationException:
+                        if attempt == 2:
+                            raise
+                        continue  # someone else changed the table: read it again and recompute
+                self._add_partitions(database, desired, wanted_parts, add)
                 return
-            if remove:
-                g.delete_partitions(self.glue, database, spec.name, remove)
-            if changes:
-                try:
-                    self.glue.update_table(
-                        DatabaseName=database,
-                        TableInput=g.merged_input(desired, existing),
-                        VersionId=existing["VersionId"],
-                    ) if existing.get("VersionId") else self.glue.update_table(
-                        DatabaseName=database, TableInput=g.merged_input(desired, existing)
-                    )
-                except self.glue.exceptions.ConcurrentModificationException:
-                    if attempt == 2:
-                        raise
-                    continue  # someone else changed the table: read it again and recompute
-            self._add_partitions(database, desired, wanted_parts, add)
-            return
+            except self.glue.exceptions.EntityNotFoundException:
+                # Dropped since it was read (GetTables runs at the start of the scan): read it again,
+                # and create it if it is gone.
+                if attempt == 2:
+                    raise
 
     def _add_partitions(
         self,
