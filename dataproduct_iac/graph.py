@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, FieldPath, ManifestError, sorted_unique
-from .loader import Loaded, LoadResult, gc_paused
+from .gc_policy import gc_paused
+from .loader import Loaded, LoadResult
 from .manifests import (
     Acl,
     Bundle,

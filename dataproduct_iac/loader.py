@@ -9,12 +9,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import gc
 import glob
 import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, format_field_path, sorted_unique
+from .gc_policy import gc_paused
 from .manifests import MODELS, Bundle, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
 from .placeholders import Resolution, ValueSources, resolve
 from .yaml_source import Document, parse_documents
@@ -257,33 +256,6 @@ def load(
     loader.overrides = Overrides(overrides or {})
     with gc_paused():
         return loader.run(paths, exclude)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small, long-lived objects.
-
-    Loading allocates hundreds of thousands of dicts, tuples and model instances that all survive, so
-    every automatic collection scans a growing heap for nothing (a third of the load time at 6,000
-    manifests). Reference counting still frees garbage at once; the collector resumes afterwards.
-
-    On resuming, what was built is moved to the oldest generation at once (``freeze`` + ``unfreeze``
-    splices the lists, no scan): otherwise the first young collection after the pause scans every one
-    of those objects, then the middle generation does it again (a tenth of the load time, growing
-    faster than the estate). Cyclic garbage among them waits for the next full collection. Skipped
-    when something else in the process keeps objects frozen (unfreeze would release them).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        gc.enable()
 
 
 class _Loader:

@@ -22,7 +22,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .diagnostics import Diagnostic, ManifestError, display_path
-from .loader import gc_paused
+from .gc_policy import gc_paused
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -229,11 +229,7 @@ def run_program(
     if config is not None:
         runtime_config.set_all_config(dict(config), [])
     try:
-        # The SDK allocates some hundred objects per resource (futures, tasks, Outputs) and nearly all
-        # of them live until the end of the run, so every automatic collection rescans a growing heap
-        # for almost nothing: at 800 data products it doubled the run's CPU time and freed ~5 % of its
-        # memory (benchmarks/results.md). Reference counting still frees the rest at once.
-        with gc_paused():
+        with gc_paused():  # the SDK's objects per resource live to the end: see gc_policy
             _sync_await(run_pulumi_func(program))
         root = runtime_settings.get_root_resource()
         outputs = resolve_outputs(dict(getattr(root, "outputs", {}) or {}))

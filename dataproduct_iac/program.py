@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, ManifestError
+from .gc_policy import gc_paused
 from .graph import Graph, resolve
-from .loader import gc_paused, load, read_values_file
+from .loader import load, read_values_file
 from .manifests import Cluster
 from .placeholders import ValueSources
 from .settings import StackSettings, _to_camel
