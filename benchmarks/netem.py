@@ -114,7 +114,7 @@ class _Link:
                             self.proxy.wait(started + sent / rate - time.monotonic())
                 else:
                     self.client.sendall(data)
-                self.proxy.bytes_forwarded += len(data)
+                self.proxy.count_forwarded(len(data))
         except OSError:
             pass
         finally:
@@ -153,12 +153,17 @@ class Netem:
         self.link = TokenBucket(link_bytes_per_s) if link_bytes_per_s else None
         self.bytes_forwarded = 0
         self.connections = 0
+        self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._links: list[_Link] = []
         self._listener = socket.create_server((host, 0))
         self.port: int = self._listener.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self._acceptor = threading.Thread(target=self._accept, name="netem-accept", daemon=True)
+
+    def count_forwarded(self, size: int) -> None:
+        with self._count_lock:
+            self.bytes_forwarded += size
 
     def wait(self, seconds: float) -> None:
         if seconds > 0:
@@ -175,9 +180,15 @@ class Netem:
             except OSError:
                 client.close()
                 continue
-            for sock in (client, upstream):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.connections += 1
+            try:
+                for sock in (client, upstream):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # reset as soon as it was accepted
+                client.close()
+                upstream.close()
+                continue
+            with self._count_lock:
+                self.connections += 1
             link = _Link(self, client, upstream)
             self._links = [x for x in self._links if any(t.is_alive() for t in x.threads)] + [link]
 
@@ -226,7 +237,7 @@ class NetemProcess:
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line.startswith("listening on "):
-            self.process.kill()
+            self._end(self.process)
             raise RuntimeError(f"netem proxy did not start: {line!r}")
         self.url = f"http://127.0.0.1:{int(line.split()[-1])}"
         return self.url
@@ -238,8 +249,18 @@ class NetemProcess:
 
     def __exit__(self, *_: Any) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+            self._end(self.process)
+
+    @staticmethod
+    def _end(process: subprocess.Popen[str]) -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def main(argv: list[str] | None = None) -> None:
