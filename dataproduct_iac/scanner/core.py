@@ -229,7 +229,7 @@ class _Scan:
             outcome.action, outcome.message = FAILED, f"{type(exc).__name__}: {exc}"
         return outcome
 
-    def tables_of(self, database: str) -> dict[str, dict[str, Any]] | None:
+    def table_snapshot(self, database: str) -> dict[str, dict[str, Any]] | None:
         """The tables of ``database`` by name; None when they cannot be listed (each dataset then asks)."""
         try:
             return g.tables_by_name(self.glue, database)
@@ -542,7 +542,7 @@ def scan_depot(settings: ScanSettings) -> ScanReport:
                 per_database = Counter(settings.database_naming.name(ds.collection) for ds in todo)
                 for database, count in sorted(per_database.items()):
                     if count > 1:
-                        scan.known_tables[database] = pool.submit(scan.tables_of, database)
+                        scan.known_tables[database] = pool.submit(scan.table_snapshot, database)
             futures = []
             for ds in todo:
                 same = clashes[(settings.database_naming.name(ds.collection), table_name(ds.name))]
