@@ -380,6 +380,24 @@ def test_scan_requests_per_file_dataset_and_database(estate: Estate) -> None:
     assert dict(estate.calls) == {"ListObjectsV2": 1, "GetTable": 1}
 
 
+def test_get_tables_pages_only_through_the_tables_being_scanned(estate: Estate) -> None:
+    seed_six_datasets(estate)
+    assert estate.scan().exit_code == 0
+    # Someone else's tables share database a: the scan does not page through them.
+    for index in range(120):
+        estate.glue.create_table(DatabaseName=estate.db("a"), TableInput={"Name": f"foreign_{index:03d}"})
+    returned: list[str] = []
+
+    def record(parsed: dict[str, Any], **_: Any) -> None:
+        returned.extend(t["Name"] for t in parsed.get("TableList", []))
+
+    estate.session.events.register("after-call.glue.GetTables", record)
+    rescan = estate.scan()
+    assert [o.action for o in rescan.outcomes] == ["unchanged"] * len(SIX_DATASETS)
+    assert estate.calls["GetTables"] == 2
+    assert not [name for name in returned if name.startswith("foreign_")], returned
+
+
 def test_scan_without_get_tables_asks_per_dataset(estate: Estate) -> None:
     seed_six_datasets(estate)
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from dataproduct_iac.scanner import DatabaseNaming, settings_from_env
 from dataproduct_iac.scanner.credentials import credential_keys
 from dataproduct_iac.scanner.env import EnvError
+from dataproduct_iac.scanner.glue import EXPRESSION_LIMIT, name_expressions
 from dataproduct_iac.scanner.layout import S3Object, group_objects
 from dataproduct_iac.scanner.readers import _json_columns, infer_value, read_csv, read_json_lines
 from dataproduct_iac.scanner.s3io import RequestStats
@@ -216,3 +217,12 @@ def test_csv_inference_widens_to_string_and_stays_there() -> None:
     obj = S3Object("raw/c/d/part.csv", len(body))
     schema = read_csv(_FakeS3(body), "b", obj, RequestStats(), sample_bytes=1 << 16, sample_rows=100)
     assert schema.columns == [Column("a", "string"), Column("b", "timestamp"), Column("c", "string")]
+
+
+@given(
+    st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=1, max_size=255), max_size=60)
+)
+def test_name_expressions_cover_every_name_within_the_limit(names: list[str]) -> None:
+    expressions = name_expressions(names)
+    assert all(len(e) <= EXPRESSION_LIMIT for e in expressions)
+    assert sorted(n for e in expressions for n in e.split("|")) == sorted(set(names))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -229,10 +228,11 @@ class _Scan:
             outcome.action, outcome.message = FAILED, f"{type(exc).__name__}: {exc}"
         return outcome
 
-    def table_snapshot(self, database: str) -> dict[str, dict[str, Any]] | None:
-        """The tables of ``database`` by name; None when they cannot be listed (each dataset then asks)."""
+    def table_snapshot(self, database: str, names: list[str]) -> dict[str, dict[str, Any]] | None:
+        """The tables ``names`` of ``database`` (those that exist) by name; None when they cannot be
+        listed (each dataset then asks)."""
         try:
-            return g.tables_by_name(self.glue, database)
+            return g.tables_named(self.glue, database, names)
         except Exception:  # e.g. no glue:GetTables permission: fall back to GetTable per dataset
             return None
 
@@ -539,10 +539,14 @@ def scan_depot(settings: ScanSettings) -> ScanReport:
             if not settings.only:
                 # A database with several datasets to scan: one GetTables (paginated) answers all of
                 # them. Submitted first, so the pool (FIFO) runs them before the datasets that wait.
-                per_database = Counter(settings.database_naming.name(ds.collection) for ds in todo)
-                for database, count in sorted(per_database.items()):
-                    if count > 1:
-                        scan.known_tables[database] = pool.submit(scan.table_snapshot, database)
+                per_database: dict[str, list[str]] = {}
+                for ds in todo:
+                    per_database.setdefault(settings.database_naming.name(ds.collection), []).append(
+                        table_name(ds.name)
+                    )
+                for database, names in sorted(per_database.items()):
+                    if len(names) > 1:
+                        scan.known_tables[database] = pool.submit(scan.table_snapshot, database, names)
             futures = []
             for ds in todo:
                 same = clashes[(settings.database_naming.name(ds.collection), table_name(ds.name))]

@@ -17,6 +17,7 @@ other parameter on an existing table is a user's and is kept on update.
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,9 +280,37 @@ def tables_of(glue: Any, database: str) -> list[dict[str, Any]]:
     return out
 
 
-def tables_by_name(glue: Any, database: str) -> dict[str, dict[str, Any]]:
-    """Every table of ``database`` by name (paginated ``GetTables``); empty when the database is missing."""
+EXPRESSION_LIMIT = 2048
+"""The longest ``Expression`` GetTables takes."""
+
+
+def name_expressions(names: Iterable[str]) -> list[str]:
+    """``a|b|c`` patterns (GetTables' ``Expression``), each within :data:`EXPRESSION_LIMIT`, that
+    together match every one of ``names`` (scanner table names: ``[a-z0-9_]``, no pattern syntax)."""
+    out: list[str] = []
+    current = ""
+    for name in sorted(set(names)):
+        if current and len(current) + 1 + len(name) > EXPRESSION_LIMIT:
+            out.append(current)
+            current = ""
+        current = f"{current}|{name}" if current else name
+    if current:
+        out.append(current)
+    return out
+
+
+def tables_named(glue: Any, database: str, names: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The tables of ``database`` called one of ``names``, by name: paginated ``GetTables`` filtered by
+    name on the server, so other tables in a shared database are not paged through. Only exact names
+    are kept (how the service anchors the pattern does not matter). Empty when the database is
+    missing."""
+    wanted = set(names)
+    out: dict[str, dict[str, Any]] = {}
     try:
-        return {table["Name"]: table for table in tables_of(glue, database)}
+        for expression in name_expressions(wanted):
+            pages = glue.get_paginator("get_tables").paginate(DatabaseName=database, Expression=expression)
+            for page in pages:
+                out.update((t["Name"], t) for t in page.get("TableList", []) if t["Name"] in wanted)
     except glue.exceptions.EntityNotFoundException:
         return {}
+    return out
