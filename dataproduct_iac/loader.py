@@ -258,6 +258,18 @@ def load(
         return loader.run(paths, exclude)
 
 
+def _unreadable_text(path: str) -> str | None:
+    """Why the file at ``path`` cannot be a secret's text value (unreadable, not UTF-8), or None."""
+    try:
+        with open(path, "rb") as stream:
+            stream.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or type(exc).__name__}"
+    return None
+
+
 class _Loader:
     def __init__(self, sources: ValueSources, project_root: str | Path | None = None) -> None:
         self.sources = sources
@@ -452,6 +464,12 @@ class _Loader:
             if not os.path.isfile(target):
                 self.errors.append(
                     item.diagnostic(("instance-secret", "files", key), f"file {rel!r} not found")
+                )
+                continue
+            problem = _unreadable_text(target)
+            if problem:  # found now, not when the secret is created (its content is never shown)
+                self.errors.append(
+                    item.diagnostic(("instance-secret", "files", key), f"file {rel!r} {problem}")
                 )
                 continue
             manifest.instance_secret.files[key] = target

@@ -193,6 +193,27 @@ def test_placeholders_written_with_yaml_escapes_are_filled(tmp_path: Path) -> No
     assert secret.secret_json() == '{"pin": "1234"}'
 
 
+def test_secret_files_that_are_not_text_are_refused_at_load(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "key.bin").write_bytes(b"\x00\xff\xfe sentinel-4711 \x80")
+    path = write(
+        tmp_path,
+        "s.yaml",
+        """
+        name: tls-r
+        version: v1
+        type: instance-secret
+        instance-secret:
+          type: key-value
+          acl: r
+          files: {ca: ca.pem, key: key.bin}
+        """,
+    )
+    messages = errors_of([path])
+    assert messages == ["7: instance-secret.files.key: file 'key.bin' is not UTF-8 text"]
+    assert not any("sentinel-4711" in m for m in messages)
+
+
 def test_secret_sources_fill_secret_fields_only(tmp_path: Path) -> None:
     path = write(
         tmp_path,
