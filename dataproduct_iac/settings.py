@@ -12,6 +12,8 @@ from typing import Any
 
 _ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 """Trino's rule for ``node.environment``: lower-case alphanumerics and underscores."""
+_PARTITION = re.compile(r"^aws(-[a-z]+)*$")
+"""AWS partition names: ``aws``, ``aws-cn``, ``aws-us-gov``, ``aws-iso``, ``aws-iso-b``, ..."""
 
 DEFAULT_TRINO_IMAGE = "trinodb/trino"
 DEFAULT_TRINO_TAG = "480"
@@ -29,6 +31,9 @@ class StackSettings:
     environment: str = "dev"
     """Tag value and Trino ``node.environment``; lower-case letters, digits and underscores."""
     region: str | None = None
+    aws_partition: str = "aws"
+    """The AWS partition in the ARNs this tool writes itself (the depots' IAM policy documents):
+    ``aws-cn`` for the China regions, ``aws-us-gov`` for GovCloud."""
     name_prefix: str = ""
     """Prepended to every physical name (for example an organisation prefix for S3 buckets)."""
     physical_names: dict[str, str] = field(default_factory=dict)
@@ -58,6 +63,10 @@ class StackSettings:
             raise ValueError(
                 f"environment {self.environment!r} must match [a-z0-9][a-z0-9_]* "
                 "(it becomes Trino's node.environment)"
+            )
+        if not _PARTITION.match(self.aws_partition):
+            raise ValueError(
+                f"awsPartition {self.aws_partition!r} is not an AWS partition (aws, aws-cn, aws-us-gov, ...)"
             )
 
     def physical_name(self, logical: str, *, max_length: int = 63) -> str:

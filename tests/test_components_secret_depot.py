@@ -166,6 +166,22 @@ def test_tls_only_policy_setting_from_stack_config() -> None:
     assert local.tls_only_policy is False
 
 
+def test_aws_partition_from_stack_config_reaches_the_depot_policies() -> None:
+    settings = StackSettings.from_config(
+        {"awsPartition": "aws-cn", "createAccess": True}, project="p", stack="cn"
+    )
+    plan = run_program(
+        lambda: Depot("sales", DepotArgs(s3_depot(), settings, collections=["orders"])),
+        project="p",
+        stack="cn",
+    )
+    for name in ("sales-read", "sales-write"):
+        resources = {s["Resource"] for s in json.loads(by_name(plan)[name].inputs["policy"])["Statement"]}
+        assert resources and all(r.startswith("arn:aws-cn:s3:::") for r in resources), resources
+    with pytest.raises(ValueError, match="not an AWS partition"):
+        StackSettings(aws_partition="china")
+
+
 def test_managed_s3_depot(preview: bool) -> None:
     settings = StackSettings(stack="dev")
     captured: dict[str, Any] = {}

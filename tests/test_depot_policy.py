@@ -61,3 +61,23 @@ def test_policy_without_prefix_covers_the_bucket() -> None:
     assert doc.is_allowed("s3:GetObject", f"{ARN}/any/key")
     assert doc.is_allowed("s3:GetBucketLocation", ARN)
     assert not doc.is_allowed("s3:PutObject", f"{ARN}/any/key")
+
+
+def test_policies_in_another_partition(write: bool) -> None:
+    policy = s3_policy(BUCKET, PREFIX, write=write, partition="aws-cn")
+    assert {s["Resource"].split(":")[1] for s in policy["Statement"]} == {"aws-cn"}
+    assert (
+        check_depot_policy(policy, bucket=BUCKET, relative_path=PREFIX, write=write, partition="aws-cn") == []
+    )
+    doc = PolicyDocument(policy)
+    assert doc.is_allowed("s3:GetObject", f"arn:aws-cn:s3:::{BUCKET}/{PREFIX}/x")
+    assert not doc.is_allowed("s3:GetObject", f"{ARN}/{PREFIX}/x")  # the aws partition's bucket
+
+
+def test_every_bucket_is_flagged_in_any_partition() -> None:
+    from dataproduct_iac.policy.iam import lint_document
+
+    for resource in ("arn:aws:s3:::*", "arn:aws-cn:s3:::*/*", "arn:aws-us-gov:s3:::*"):
+        statement = {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": resource}
+        problems = lint_document(PolicyDocument({"Version": "2012-10-17", "Statement": [statement]}))
+        assert len(problems) == 1 and problems[0].endswith(repr(resource)), (resource, problems)

@@ -76,21 +76,23 @@ class DepotConnection:
         return getattr(self.connection, "database", None)
 
 
-def s3_policy_document(bucket: str, prefix: str, *, write: bool) -> pulumi.Output[str]:
+def s3_policy_document(
+    bucket: str, prefix: str, *, write: bool, partition: str = "aws"
+) -> pulumi.Output[str]:
     """A read-only or read-write IAM policy (JSON) for ``bucket/prefix``: no wildcard action or resource.
 
-    Known at preview: the bucket's ARN follows from its name.
+    Known at preview: the bucket's ARN follows from its name and the AWS partition.
     """
-    return pulumi.Output.from_input(json.dumps(s3_policy(bucket, prefix, write=write)))
+    return pulumi.Output.from_input(json.dumps(s3_policy(bucket, prefix, write=write, partition=partition)))
 
 
-def s3_policy(bucket: str, prefix: str, *, write: bool) -> dict[str, Any]:
+def s3_policy(bucket: str, prefix: str, *, write: bool, partition: str = "aws") -> dict[str, Any]:
     """The policy of :func:`s3_policy_document` as a plain mapping.
 
     ``s3:GetBucketLocation`` has a statement of its own: its requests carry no ``s3:prefix``, so
     under the listing statement's prefix condition it would never be granted.
     """
-    bucket_arn = f"arn:aws:s3:::{bucket}"
+    bucket_arn = f"arn:{partition}:s3:::{bucket}"
     objects = f"{bucket_arn}/{prefix}/*" if prefix else f"{bucket_arn}/*"
     listing: dict[str, Any] = {
         "Sid": "ListPrefix",
@@ -207,8 +209,9 @@ class Depot(pulumi.ComponentResource):
                     parent=self, protect=settings.protect, depends_on=[self.bucket] if self.bucket else None
                 ),
             )
-        self.read_policy = s3_policy_document(self.bucket_name, self.prefix, write=False)
-        self.write_policy = s3_policy_document(self.bucket_name, self.prefix, write=True)
+        partition = settings.aws_partition
+        self.read_policy = s3_policy_document(self.bucket_name, self.prefix, write=False, partition=partition)
+        self.write_policy = s3_policy_document(self.bucket_name, self.prefix, write=True, partition=partition)
         if settings.create_access:
             self.read_access = aws.iam.Policy(
                 f"{name}-read",

@@ -265,7 +265,7 @@ def lint_document(document: str | Mapping[str, Any] | PolicyDocument) -> list[st
         for resource in statement.resources:
             if resource == "*" or re.fullmatch(r"arn:[^:]*:[^:]*:[^:]*:[^:]*:\*", resource):
                 problems.append(f"{where}: wildcard resource {resource!r}")
-            elif resource in ("arn:aws:s3:::*", "arn:aws:s3:::*/*"):
+            elif re.fullmatch(r"arn:[^:]+:s3:::\*(/\*)?", resource):
                 problems.append(f"{where}: every bucket {resource!r}")
     return problems
 
