@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, format_field_path, sorted_unique
 from .gc_policy import gc_paused
-from .manifests import MODELS, Bundle, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
+from .manifests import MODELS, Bundle, Depot, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
+from .manifests.instance_secret import SecretFileError, read_secret_text
 from .placeholders import Resolution, ValueSources, resolve
 from .yaml_source import Document, parse_documents
 
@@ -258,18 +259,6 @@ def load(
         return loader.run(paths, exclude)
 
 
-def _unreadable_text(path: str) -> str | None:
-    """Why the file at ``path`` cannot be a secret's text value (unreadable, not UTF-8), or None."""
-    try:
-        with open(path, "rb") as stream:
-            stream.read().decode("utf-8")
-    except UnicodeDecodeError:
-        return "is not UTF-8 text"
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror or type(exc).__name__}"
-    return None
-
-
 class _Loader:
     def __init__(self, sources: ValueSources, project_root: str | Path | None = None) -> None:
         self.sources = sources
@@ -374,8 +363,7 @@ class _Loader:
             item = self._validate(document, (), resolution, None)
             if item is None:
                 continue
-            if isinstance(item.manifest, InstanceSecret):
-                self._resolve_secret_files(item, os.path.dirname(path), root)
+            self._resolve_secret_files(item, os.path.dirname(path), root)
             loaded.append((item, resolution))
         return loaded
 
@@ -455,24 +443,43 @@ class _Loader:
         return item
 
     def _resolve_secret_files(self, item: Loaded, base: str, root: str) -> None:
+        """Secret ``files`` (an instance secret's, a v1 depot's inline ``connectionSecret``'s): each
+        path made absolute, checked to lie in the project and read once now, so that a bad file is
+        refused before anything is created (its content is never shown)."""
         manifest = item.manifest
-        assert isinstance(manifest, InstanceSecret)
-        for key, rel in list(manifest.instance_secret.files.items()):
-            target = self._contained(item, ("instance-secret", "files", key), base, rel, root)
+        if isinstance(manifest, InstanceSecret):
+            spec = manifest.instance_secret
+            where: FieldPath = ("instance-secret", "files")
+            for key, rel in self._resolved_files(item, spec.files, where, base, root):
+                try:
+                    spec.file_text(key)  # the model keeps the text: read once
+                except SecretFileError as exc:
+                    self.errors.append(item.diagnostic((*where, key), f"file {rel!r} {exc}"))
+        elif isinstance(manifest, Depot):
+            for index, inline in enumerate(manifest.depot.connection_secret):
+                where = ("depot", "connectionSecret", index, "files")
+                for key, rel in self._resolved_files(item, inline.files, where, base, root):
+                    try:
+                        read_secret_text(inline.files[key])
+                    except SecretFileError as exc:
+                        self.errors.append(item.diagnostic((*where, key), f"file {rel!r} {exc}"))
+
+    def _resolved_files(
+        self, item: Loaded, files: dict[str, str], where: FieldPath, base: str, root: str
+    ) -> list[tuple[str, str]]:
+        """(key, path as written) of the ``files`` that lie in the project and exist; their paths in
+        ``files`` made absolute. The others are reported."""
+        found: list[tuple[str, str]] = []
+        for key, rel in list(files.items()):
+            target = self._contained(item, (*where, key), base, rel, root)
             if target is None:
                 continue
             if not os.path.isfile(target):
-                self.errors.append(
-                    item.diagnostic(("instance-secret", "files", key), f"file {rel!r} not found")
-                )
+                self.errors.append(item.diagnostic((*where, key), f"file {rel!r} not found"))
                 continue
-            problem = _unreadable_text(target)
-            if problem:  # found now, not when the secret is created (its content is never shown)
-                self.errors.append(
-                    item.diagnostic(("instance-secret", "files", key), f"file {rel!r} {problem}")
-                )
-                continue
-            manifest.instance_secret.files[key] = target
+            files[key] = target
+            found.append((key, rel))
+        return found
 
     def _contained(self, item: Loaded, path: FieldPath, base: str, rel: str, root: str) -> str | None:
         target = self.paths.real(os.path.join(base, rel))
@@ -505,8 +512,7 @@ class _Loader:
                 nested = self._validate(item.document, (*item.prefix, *where, "spec"), resolution, owner)
                 if nested is not None:
                     out.append(nested)
-                    if isinstance(nested.manifest, InstanceSecret):
-                        self._resolve_secret_files(nested, os.path.dirname(path), root)
+                    self._resolve_secret_files(nested, os.path.dirname(path), root)
                     if isinstance(nested.manifest, Bundle):
                         out.extend(self._expand_bundle(nested, path, root, depth + 1, resolution))
                 continue

@@ -335,6 +335,68 @@ def test_implicit_inline_secrets(tmp_path: Path) -> None:
     assert "S3NT1NEL" not in repr(graph.nodes)
 
 
+def test_inline_secret_files_are_resolved_checked_and_read_from_the_depot_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "depots").mkdir()
+    (tmp_path / "depots" / "r.pem").write_text("S3NT1NEL-pem")
+    (tmp_path / "depots" / "rw.bin").write_bytes(b"\xff\xfe")
+    manifest = """
+        name: redshift
+        version: v1
+        type: depot
+        depot:
+          type: REDSHIFT
+          spec: {host: h, database: d}
+          connectionSecret:
+            - {acl: r, files: {cert: r.pem}}
+            - {acl: rw, files: {cert: RW_FILE}}
+        """
+    bad = write(tmp_path, "depots/bad.yaml", manifest.replace("RW_FILE", "rw.bin"))
+    outside = write(tmp_path, "depots/outside.yaml", manifest.replace("RW_FILE", "../../x.pem"))
+    assert errors_of([bad], ValueSources(environment={})) == [
+        "9: depot.connectionSecret[1].files.cert: file 'rw.bin' is not UTF-8 text"
+    ]
+    assert [e.split(";")[0] for e in errors_of([outside], ValueSources(environment={}))] == [
+        "9: depot.connectionSecret[1].files.cert: '../../x.pem' points outside the project directory "
+        f"{str(tmp_path / 'depots')!r}"
+    ]
+    good = write(tmp_path, "depots/good.yaml", manifest.replace("RW_FILE", "r.pem"))
+    monkeypatch.chdir("/")  # paths are the manifest's, not the working directory's
+    graph = resolve(load([good], ValueSources(environment={}), project_root=tmp_path))
+    secret = graph.nodes[("instance-secret", "redshift-r")].manifest
+    assert isinstance(secret, InstanceSecret)
+    assert secret.instance_secret.file_text("cert") == "S3NT1NEL-pem"
+    assert "S3NT1NEL" not in repr(graph.nodes)
+
+
+def test_an_instance_secret_file_is_read_once_from_load_to_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataproduct_iac.manifests.instance_secret as instance_secret
+
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    path = write(
+        tmp_path,
+        "s.yaml",
+        """
+        name: tls-r
+        version: v1
+        type: instance-secret
+        instance-secret: {type: certificates, acl: r, files: {ca: ca.pem}}
+        """,
+    )
+    reads: list[str] = []
+    real = instance_secret.read_secret_text
+    monkeypatch.setattr(instance_secret, "read_secret_text", lambda p: reads.append(p) or real(p))
+    [loaded] = load([path], ValueSources(environment={})).manifests
+    secret = loaded.manifest
+    assert isinstance(secret, InstanceSecret)
+    for _ in range(3):
+        assert secret.instance_secret.file_text("ca") == "-----BEGIN CERTIFICATE-----\n"
+    assert reads == [str(tmp_path / "ca.pem")]
+
+
 # -- value types ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "value"),

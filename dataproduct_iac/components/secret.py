@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
 from ..manifests import InstanceSecret as InstanceSecretModel
+from ..manifests.instance_secret import SecretFileError
 from ..settings import StackSettings
 from ..tags import Ownership, ownership, secret_tags
 
@@ -39,22 +39,16 @@ class InstanceSecretArgs:
 def secret_value(secret: InstanceSecretModel) -> pulumi.Output[str]:
     """The stored value: JSON of ``data`` and the text of each ``files`` entry, as a Pulumi secret.
 
-    ``files`` paths were resolved (and checked to lie inside the project) by the loader; the files
-    are read here, at build time. A file that is not UTF-8 text is refused without showing it.
+    ``files`` were read (and checked) by the loader; a model built in code has them read now. A file
+    that is not UTF-8 text is refused without showing it.
     """
-    values = {key: value.get_secret_value() for key, value in secret.instance_secret.data.items()}
-    for key, path in secret.instance_secret.files.items():
+    spec = secret.instance_secret
+    values = {key: value.get_secret_value() for key, value in spec.data.items()}
+    for key in spec.files:
         try:
-            values[key] = Path(path).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ValueError(
-                f"instance-secret {secret.name!r}: file for key {key!r} is not UTF-8 text"
-            ) from None
-        except OSError as exc:
-            raise ValueError(
-                f"instance-secret {secret.name!r}: cannot read the file for key {key!r}: "
-                f"{exc.strerror or type(exc).__name__}"
-            ) from None
+            values[key] = spec.file_text(key)
+        except SecretFileError as exc:
+            raise ValueError(f"instance-secret {secret.name!r}: the file for key {key!r} {exc}") from None
     return pulumi.Output.secret(json.dumps(values, sort_keys=True))
 
 

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any, Literal
 
 from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
 from ..manifests.depot import S3Connection
+from ..manifests.instance_secret import SecretFileError
 from ..settings import StackSettings
 from ..tags import Ownership, ownership, secret_tags
 from ..wiring import ownership_of, products_by_member
@@ -145,12 +145,10 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
                 unreadable.append(key)
             else:
                 digests[key] = digest(desired.salt, plain)
-        base = Path(node.source.file).parent
-        for key, path in spec.files.items():
-            file = Path(path) if Path(path).is_absolute() else base / path
+        for key in spec.files:  # paths made absolute by the loader, files read once there
             try:
-                digests[key] = digest(desired.salt, file.read_text(encoding="utf-8"))
-            except OSError:
+                digests[key] = digest(desired.salt, spec.file_text(key))
+            except SecretFileError:
                 unreadable.append(key)
         desired.secrets.append(
             SecretTarget(

@@ -6,7 +6,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, StringConstraints
+from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, StringConstraints
 
 from .base import ResourceMeta, StrictModel, new_dict
 
@@ -24,6 +24,21 @@ def _scalar_text(value: Any) -> Any:
 
 SecretValue = Annotated[SecretStr, BeforeValidator(_scalar_text)]
 """A secret value: text, masked in every repr, never echoed in an error."""
+
+
+class SecretFileError(ValueError):
+    """A ``files`` entry that cannot be a secret's value; the message never holds the content."""
+
+
+def read_secret_text(path: str) -> str:
+    """The text of a secret file (UTF-8). Raises :class:`SecretFileError` saying why not."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise SecretFileError("is not UTF-8 text") from None
+    except OSError as exc:
+        raise SecretFileError(f"cannot be read: {exc.strerror or type(exc).__name__}") from None
 
 
 class Acl(StrEnum):
@@ -45,7 +60,17 @@ class InstanceSecretSpec(StrictModel):
     acl: Acl
     data: dict[SecretKey, SecretValue] = Field(default_factory=new_dict)
     files: dict[SecretKey, str] = Field(default_factory=new_dict)
-    """Key → path of a file whose contents become the secret value (read at build time)."""
+    """Key → path of a file whose contents become the secret value."""
+    _file_texts: dict[str, SecretStr] = PrivateAttr(default_factory=new_dict)
+
+    def file_text(self, key: str) -> str:
+        """The text of the ``files`` entry ``key``; handle it as a secret. Read once: the loader reads
+        (and checks) every file while loading; a model built in code reads it on first use. Raises
+        :class:`SecretFileError` when the file cannot be read or is not UTF-8 text."""
+        text = self._file_texts.get(key)
+        if text is None:
+            text = self._file_texts[key] = SecretStr(read_secret_text(self.files[key]))
+        return text.get_secret_value()
 
 
 class InstanceSecret(ResourceMeta):
