@@ -195,6 +195,10 @@ class _Resolver:
             if isinstance(manifest, Depot):
                 for index, inline in enumerate(manifest.depot.connection_secret):
                     name = manifest.inline_secret_name(inline.acl)
+                    spec = InstanceSecretSpec.model_construct(
+                        type=inline.type, acl=inline.acl, data=dict(inline.data), files=dict(inline.files)
+                    )
+                    spec.keep_file_texts_of(inline)  # read by the loader: not again
                     secret = InstanceSecret.model_construct(
                         name=name,
                         version="v1",
@@ -206,9 +210,7 @@ class _Resolver:
                         owner=manifest.owner,
                         workspace=None,
                         title=None,
-                        instance_secret=InstanceSecretSpec.model_construct(
-                            type=inline.type, acl=inline.acl, data=dict(inline.data), files=dict(inline.files)
-                        ),
+                        instance_secret=spec,
                     )
                     key = ("instance-secret", name)
                     self._add(

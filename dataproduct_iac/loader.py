@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, format_field_path, sorted_unique
 from .gc_policy import gc_paused
 from .manifests import MODELS, Bundle, Depot, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
-from .manifests.instance_secret import SecretFileError, read_secret_text
+from .manifests.instance_secret import SecretFileError, SecretFiles
 from .placeholders import Resolution, ValueSources, resolve
 from .yaml_source import Document, parse_documents
 
@@ -447,22 +447,20 @@ class _Loader:
         path made absolute, checked to lie in the project and read once now, so that a bad file is
         refused before anything is created (its content is never shown)."""
         manifest = item.manifest
+        holders: list[tuple[SecretFiles, FieldPath]] = []
         if isinstance(manifest, InstanceSecret):
-            spec = manifest.instance_secret
-            where: FieldPath = ("instance-secret", "files")
-            for key, rel in self._resolved_files(item, spec.files, where, base, root):
+            holders.append((manifest.instance_secret, ("instance-secret", "files")))
+        elif isinstance(manifest, Depot):
+            holders.extend(
+                (inline, ("depot", "connectionSecret", index, "files"))
+                for index, inline in enumerate(manifest.depot.connection_secret)
+            )
+        for holder, where in holders:
+            for key, rel in self._resolved_files(item, holder.files, where, base, root):
                 try:
-                    spec.file_text(key)  # the model keeps the text: read once
+                    holder.file_text(key)  # the model keeps the text: read once
                 except SecretFileError as exc:
                     self.errors.append(item.diagnostic((*where, key), f"file {rel!r} {exc}"))
-        elif isinstance(manifest, Depot):
-            for index, inline in enumerate(manifest.depot.connection_secret):
-                where = ("depot", "connectionSecret", index, "files")
-                for key, rel in self._resolved_files(item, inline.files, where, base, root):
-                    try:
-                        read_secret_text(inline.files[key])
-                    except SecretFileError as exc:
-                        self.errors.append(item.diagnostic((*where, key), f"file {rel!r} {exc}"))
 
     def _resolved_files(
         self, item: Loaded, files: dict[str, str], where: FieldPath, base: str, root: str

@@ -363,10 +363,18 @@ def test_inline_secret_files_are_resolved_checked_and_read_from_the_depot_direct
     ]
     good = write(tmp_path, "depots/good.yaml", manifest.replace("RW_FILE", "r.pem"))
     monkeypatch.chdir("/")  # paths are the manifest's, not the working directory's
+    import dataproduct_iac.manifests.instance_secret as instance_secret
+
+    reads: list[str] = []
+    real = instance_secret.read_secret_text
+    monkeypatch.setattr(instance_secret, "read_secret_text", lambda p: reads.append(p) or real(p))
     graph = resolve(load([good], ValueSources(environment={}), project_root=tmp_path))
-    secret = graph.nodes[("instance-secret", "redshift-r")].manifest
-    assert isinstance(secret, InstanceSecret)
-    assert secret.instance_secret.file_text("cert") == "S3NT1NEL-pem"
+    assert reads == [str(tmp_path / "depots" / "r.pem")] * 2  # once per entry, at load
+    for acl in ("r", "rw"):
+        secret = graph.nodes[("instance-secret", f"redshift-{acl}")].manifest
+        assert isinstance(secret, InstanceSecret)
+        assert secret.instance_secret.file_text("cert") == "S3NT1NEL-pem"
+    assert len(reads) == 2  # the implicit secrets took the texts over: not read again
     assert "S3NT1NEL" not in repr(graph.nodes)
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, WithJsonSchema, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .base import ResourceMeta, StrictModel, StrictName, new_dict, new_list, raise_at, reraisable
-from .instance_secret import Acl, InstanceSecretType, SecretKey, SecretValue
+from .instance_secret import Acl, InstanceSecretType, SecretFiles, SecretKey, SecretValue
 
 
 def _upper(value: Any) -> Any:
@@ -118,13 +126,14 @@ class SecretRef(StrictModel):
         return self
 
 
-class ConnectionSecret(StrictModel):
+class ConnectionSecret(SecretFiles, StrictModel):
     """v1: credentials written inline in the depot; they become an implicit instance secret."""
 
     acl: Acl
     type: InstanceSecretType = InstanceSecretType.KEY_VALUE_PROPERTIES
     data: dict[SecretKey, SecretValue] = Field(default_factory=new_dict)
     files: dict[SecretKey, str] = Field(default_factory=new_dict)
+    _file_texts: dict[str, SecretStr] = PrivateAttr(default_factory=new_dict)
 
 
 class DepotSpec(StrictModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, StringConstraints
 
@@ -41,6 +41,27 @@ def read_secret_text(path: str) -> str:
         raise SecretFileError(f"cannot be read: {exc.strerror or type(exc).__name__}") from None
 
 
+class SecretFiles:
+    """Reading a model's ``files`` (key → path) once; the model declares ``_file_texts``."""
+
+    if TYPE_CHECKING:
+        files: dict[str, str]
+        _file_texts: dict[str, SecretStr]
+
+    def file_text(self, key: str) -> str:
+        """The text of the ``files`` entry ``key``; handle it as a secret. Read once: the loader reads
+        (and checks) every file while loading; a model built in code reads it on first use. Raises
+        :class:`SecretFileError` when the file cannot be read or is not UTF-8 text."""
+        text = self._file_texts.get(key)
+        if text is None:
+            text = self._file_texts[key] = SecretStr(read_secret_text(self.files[key]))
+        return text.get_secret_value()
+
+    def keep_file_texts_of(self, other: SecretFiles) -> None:
+        """Take over the texts ``other`` has read (a model made from it, with the same ``files``)."""
+        self._file_texts.update(other._file_texts)
+
+
 class Acl(StrEnum):
     READ = "r"
     READ_WRITE = "rw"
@@ -52,7 +73,7 @@ class InstanceSecretType(StrEnum):
     CERTIFICATES = "certificates"
 
 
-class InstanceSecretSpec(StrictModel):
+class InstanceSecretSpec(SecretFiles, StrictModel):
     """The secret: data values are secret (never echoed in messages); files are read from paths
     below the project directory."""
 
@@ -62,15 +83,6 @@ class InstanceSecretSpec(StrictModel):
     files: dict[SecretKey, str] = Field(default_factory=new_dict)
     """Key → path of a file whose contents become the secret value."""
     _file_texts: dict[str, SecretStr] = PrivateAttr(default_factory=new_dict)
-
-    def file_text(self, key: str) -> str:
-        """The text of the ``files`` entry ``key``; handle it as a secret. Read once: the loader reads
-        (and checks) every file while loading; a model built in code reads it on first use. Raises
-        :class:`SecretFileError` when the file cannot be read or is not UTF-8 text."""
-        text = self._file_texts.get(key)
-        if text is None:
-            text = self._file_texts[key] = SecretStr(read_secret_text(self.files[key]))
-        return text.get_secret_value()
 
 
 class InstanceSecret(ResourceMeta):
