@@ -335,8 +335,19 @@ def test_implicit_inline_secrets(tmp_path: Path) -> None:
     assert "S3NT1NEL" not in repr(graph.nodes)
 
 
+@pytest.fixture
+def secret_file_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the secret files read from now on, in order."""
+    import dataproduct_iac.manifests.instance_secret as instance_secret
+
+    reads: list[str] = []
+    real = instance_secret.read_secret_text
+    monkeypatch.setattr(instance_secret, "read_secret_text", lambda p: reads.append(p) or real(p))
+    return reads
+
+
 def test_inline_secret_files_are_resolved_checked_and_read_from_the_depot_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret_file_reads: list[str]
 ) -> None:
     (tmp_path / "depots").mkdir()
     (tmp_path / "depots" / "r.pem").write_text("S3NT1NEL-pem")
@@ -363,11 +374,8 @@ def test_inline_secret_files_are_resolved_checked_and_read_from_the_depot_direct
     ]
     good = write(tmp_path, "depots/good.yaml", manifest.replace("RW_FILE", "r.pem"))
     monkeypatch.chdir("/")  # paths are the manifest's, not the working directory's
-    import dataproduct_iac.manifests.instance_secret as instance_secret
-
-    reads: list[str] = []
-    real = instance_secret.read_secret_text
-    monkeypatch.setattr(instance_secret, "read_secret_text", lambda p: reads.append(p) or real(p))
+    reads = secret_file_reads
+    reads.clear()  # the refused loads above read files too
     graph = resolve(load([good], ValueSources(environment={}), project_root=tmp_path))
     assert reads == [str(tmp_path / "depots" / "r.pem")] * 2  # once per entry, at load
     for acl in ("r", "rw"):
@@ -379,10 +387,8 @@ def test_inline_secret_files_are_resolved_checked_and_read_from_the_depot_direct
 
 
 def test_an_instance_secret_file_is_read_once_from_load_to_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, secret_file_reads: list[str]
 ) -> None:
-    import dataproduct_iac.manifests.instance_secret as instance_secret
-
     (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     path = write(
         tmp_path,
@@ -394,15 +400,12 @@ def test_an_instance_secret_file_is_read_once_from_load_to_build(
         instance-secret: {type: certificates, acl: r, files: {ca: ca.pem}}
         """,
     )
-    reads: list[str] = []
-    real = instance_secret.read_secret_text
-    monkeypatch.setattr(instance_secret, "read_secret_text", lambda p: reads.append(p) or real(p))
     [loaded] = load([path], ValueSources(environment={})).manifests
     secret = loaded.manifest
     assert isinstance(secret, InstanceSecret)
     for _ in range(3):
         assert secret.instance_secret.file_text("ca") == "-----BEGIN CERTIFICATE-----\n"
-    assert reads == [str(tmp_path / "ca.pem")]
+    assert secret_file_reads == [str(tmp_path / "ca.pem")]
 
 
 # -- value types ------------------------------------------------------------------------------------
