@@ -129,9 +129,10 @@ def _ours(root: Path) -> tuple[float, float, float, Any]:
     """The plan pipeline: (total wall s, prepare wall s, build CPU s, plan)."""
     from dataproduct_iac import program
     from dataproduct_iac.plan import run_program
+    from dataproduct_iac.stack_config import parse_stack_config
 
     start = time.perf_counter()
-    inputs = program.inputs_from_config({"manifests": [str(root)]}, project="bench", stack="dev", root=root)
+    inputs = parse_stack_config({"manifests": [str(root)]}, project="bench", stack="dev", root=root)
     prepared = program.prepare(inputs)
     prepared_at = time.perf_counter()
     built: list[float] = []
@@ -154,9 +155,10 @@ def _timed(fn: Callable[[], Any]) -> float:
 def prepare_only(root: Path) -> float:
     """load + validate + resolve + Trino render check: everything before the stack program runs (CPU s)."""
     from dataproduct_iac import program
+    from dataproduct_iac.stack_config import parse_stack_config
 
     start = time.process_time()
-    inputs = program.inputs_from_config({"manifests": [str(root)]}, project="bench", stack="dev", root=root)
+    inputs = parse_stack_config({"manifests": [str(root)]}, project="bench", stack="dev", root=root)
     program.prepare(inputs)
     return time.process_time() - start
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -21,7 +19,6 @@ from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .diagnostics import Diagnostic, ManifestError, display_path
 from .gc_policy import gc_paused
 
 SECRET = "[secret]"
@@ -242,142 +239,6 @@ def resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
     """Stack exports as the engine would record them: plain JSON, secrets and unknowns marked."""
     struct = _sync_await(rpc.serialize_properties(outputs, {}))
     return {str(k): render(v) for k, v in rpc.deserialize_properties(struct, keep_unknowns=True).items()}
-
-
-# -- stack files ---------------------------------------------------------------------------------
-PLACEHOLDER_SECRET = "[plan placeholder: secure value not decrypted]"
-"""What a ``secure:`` stack value becomes in a plan when it cannot be decrypted (no passphrase)."""
-
-
-@dataclass
-class StackFile:
-    """A project's ``Pulumi.yaml`` and one stack's ``Pulumi.<stack>.yaml``, read without the CLI."""
-
-    root: Path
-    project: str
-    stack: str
-    path: Path
-    exists: bool
-    config: dict[str, Any] = field(default_factory=dict)
-    """The ``dataproduct:`` keys, without the namespace, ``secure:`` values decrypted or replaced."""
-    notes: list[str] = field(default_factory=list)
-
-
-def find_project_root(start: Path) -> Path | None:
-    for candidate in [start, *start.parents]:
-        if (candidate / "Pulumi.yaml").is_file():
-            return candidate
-    return None
-
-
-DEFAULT_PROJECT = "dataproduct"
-"""The project name outside a Pulumi project (no ``Pulumi.yaml`` at or above the working directory)."""
-
-
-def read_stack_file(root: Path, stack: str, environ: Mapping[str, str] | None = None) -> StackFile:
-    """Read ``Pulumi.yaml`` (project name, ``stackConfigDir``) and the stack's config file.
-
-    Without a ``Pulumi.yaml`` in ``root`` (a command run outside a Pulumi project), the project is
-    :data:`DEFAULT_PROJECT` and the stack file is looked for in ``root`` itself.
-    """
-    import yaml
-
-    environ = os.environ if environ is None else environ
-    project_file = root / "Pulumi.yaml"
-    if project_file.exists() or project_file.is_symlink():
-        project_doc = _yaml_mapping(project_file, yaml)
-        project = str(project_doc.get("name") or root.name)
-    else:
-        project_doc, project = {}, DEFAULT_PROJECT
-    config_dir = root / str(project_doc.get("stackConfigDir") or ".")
-    path = config_dir / f"Pulumi.{stack}.yaml"
-    result = StackFile(root, project, stack, path, path.is_file())
-    if not result.exists:
-        return result
-    document = _yaml_mapping(path, yaml)
-    raw = document.get("config") or {}
-    if not isinstance(raw, dict):
-        raise ManifestError([Diagnostic(display_path(path), 0, "config", "expected a mapping")])
-    decrypt = _decrypter(document, environ, result.notes)
-    for key, value in raw.items():
-        namespace, _, name = str(key).partition(":")
-        if namespace == "dataproduct" and name:
-            result.config[name] = _unsecure(value, decrypt)
-    return result
-
-
-def _yaml_mapping(path: Path, yaml: Any) -> dict[str, Any]:
-    shown = display_path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ManifestError([Diagnostic(shown, 0, "<file>", f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError as exc:
-        raise ManifestError(
-            [Diagnostic(shown, 0, "<file>", f"not UTF-8 text (undecodable byte at offset {exc.start})")]
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise ManifestError([Diagnostic(shown, line, "<file>", "not valid YAML")]) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ManifestError([Diagnostic(shown, 1, "<file>", "expected a YAML mapping")])
-    return data
-
-
-def _decrypter(
-    document: dict[str, Any], environ: Mapping[str, str], notes: list[str]
-) -> Callable[[str], str]:
-    """Decrypt ``secure:`` values with the passphrase provider, or stand in a marked placeholder."""
-    passphrase = environ.get("PULUMI_CONFIG_PASSPHRASE")
-    passphrase_file = environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
-    if passphrase is None and passphrase_file:
-        try:
-            passphrase = Path(passphrase_file).read_text(encoding="utf-8").rstrip("\n")
-        except OSError:
-            passphrase = None
-    salt = document.get("encryptionsalt")
-    reason = ""
-    cipher: Any = None
-    if passphrase is None:
-        reason = "PULUMI_CONFIG_PASSPHRASE is not set"
-    elif not isinstance(salt, str):
-        reason = "the stack file has no 'encryptionsalt' (not a passphrase-encrypted stack)"
-    else:
-        try:
-            from pulumi_crypto import PassphraseCipher
-        except ImportError:
-            reason = "pulumi-crypto is not installed"
-        else:
-            try:
-                cipher = PassphraseCipher(passphrase, salt_state=salt)
-            except Exception:
-                reason = "PULUMI_CONFIG_PASSPHRASE does not decrypt this stack's secrets"
-
-    def decrypt(ciphertext: str) -> str:
-        if cipher is not None:
-            try:
-                return str(cipher.decrypt(ciphertext))
-            except Exception:
-                pass
-        note = f"secure stack values are planned with a placeholder ({reason or 'a value did not decrypt'})"
-        if note not in notes:
-            notes.append(note)
-        return PLACEHOLDER_SECRET
-
-    return decrypt
-
-
-def _unsecure(value: Any, decrypt: Callable[[str], str]) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"secure"} and isinstance(value["secure"], str):
-            return decrypt(value["secure"])
-        return {k: _unsecure(v, decrypt) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unsecure(v, decrypt) for v in value]
-    return value
 
 
 # -- text rendering ------------------------------------------------------------------------------

@@ -1,14 +1,14 @@
-"""Per-stack settings read from Pulumi stack config (namespace ``dataproduct:``). No pulumi import.
+"""Per-stack settings: naming, safety and images beyond the manifests. No pulumi import.
 
-The stack program reads the raw config and calls :meth:`StackSettings.from_config`; the offline
-plan does the same from ``stacks/Pulumi.<stack>.yaml``. Library users construct it directly.
+The fields of :class:`StackSettings` are the one home of the settings' names (camelCase as config
+keys), types and defaults; :mod:`dataproduct_iac.stack_config` reads them from stack config the way
+``pulumi up`` passes them. Library users construct it directly.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 _ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 """Trino's rule for ``node.environment``: lower-case alphanumerics and underscores."""
@@ -22,6 +22,14 @@ DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.33.4"
 """The official kubectl image, pinned; runs the Trino restart and scaling CronJobs."""
 
 
+class SettingError(ValueError):
+    """A setting's value is not allowed; ``attribute`` names the StackSettings field."""
+
+    def __init__(self, attribute: str, message: str) -> None:
+        super().__init__(message)
+        self.attribute = attribute
+
+
 @dataclass
 class StackSettings:
     """What a stack decides beyond the manifests: environment, naming, safety and images."""
@@ -29,8 +37,10 @@ class StackSettings:
     project: str = "dataproduct"
     stack: str = "dev"
     environment: str = "dev"
-    """Tag value and Trino ``node.environment``; lower-case letters, digits and underscores."""
+    """Tag value and Trino ``node.environment``; lower-case letters, digits and underscores. Read from
+    stack config, it defaults to the stack name (lower-case, ``-`` as ``_``)."""
     region: str | None = None
+    """The stack's ``aws:region``: the default region of depots that name none."""
     aws_partition: str = "aws"
     """The AWS partition in the ARNs this tool writes itself (the depots' IAM policy documents):
     ``aws-cn`` for the China regions, ``aws-us-gov`` for GovCloud."""
@@ -45,28 +55,44 @@ class StackSettings:
     evaluate policy conditions turns this off: moto treats the policy's ``aws:SecureTransport``
     condition as always met, so the Deny would refuse every request (the local stack)."""
     secret_recovery_window_days: int = 30
+    """Days a deleted instance secret can be restored: 0 (delete at once) or 7 to 30."""
     kms_key_id: str | None = None
+    """KMS key (id, ARN or alias) that encrypts the instance secrets; unset: aws/secretsmanager."""
     create_access: bool = False
     """Create ``aws.iam.Policy`` resources for the depots' read and read-write policy documents."""
     registry_bucket: str | None = None
+    """Bucket receiving each data product's descriptor (``data-products/<project>/<stack>/<product>.json``);
+    unset: none is written."""
     namespace: str = "dataproduct"
+    """Kubernetes namespace of workloads outside a bundle workspace."""
     trino_image: str = DEFAULT_TRINO_IMAGE
+    """Container image of the Trino coordinator and workers."""
     trino_tag: str = DEFAULT_TRINO_TAG
+    """Tag of the Trino image: the release the rendered configuration is written for."""
     kubectl_image: str = DEFAULT_KUBECTL_IMAGE
+    """Image of the CronJobs that restart and scale Trino."""
     scanner_image: str = DEFAULT_SCANNER_IMAGE
+    """Image of the scanner Jobs (built from this repository's Dockerfile)."""
     scanner_service_account_role_arn: str | None = None
     """When set, scanner pods use IRSA (a ServiceAccount annotated with this role) instead of keys."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Extra tags on every AWS resource."""
 
     def __post_init__(self) -> None:
         if not _ENVIRONMENT.match(self.environment):
-            raise ValueError(
-                f"environment {self.environment!r} must match [a-z0-9][a-z0-9_]* "
-                "(it becomes Trino's node.environment)"
+            raise SettingError(
+                "environment",
+                f"{self.environment!r} must match [a-z0-9][a-z0-9_]* (it becomes Trino's node.environment)",
             )
         if not _PARTITION.match(self.aws_partition):
-            raise ValueError(
-                f"awsPartition {self.aws_partition!r} is not an AWS partition (aws, aws-cn, aws-us-gov, ...)"
+            raise SettingError(
+                "aws_partition",
+                f"{self.aws_partition!r} is not an AWS partition (aws, aws-cn, aws-us-gov, ...)",
+            )
+        if self.secret_recovery_window_days != 0 and not 7 <= self.secret_recovery_window_days <= 30:
+            raise SettingError(
+                "secret_recovery_window_days",
+                f"{self.secret_recovery_window_days} days: Secrets Manager takes 0 (delete at once) or 7-30",
             )
 
     def physical_name(self, logical: str, *, max_length: int = 63) -> str:
@@ -98,21 +124,3 @@ class StackSettings:
             return override
         raw = f"{self.name_prefix}{depot}_{collection}_{self.stack}".lower()
         return re.sub(r"[^a-z0-9_]", "_", raw)[:255]
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], *, project: str, stack: str) -> StackSettings:
-        """Build settings from the ``dataproduct:`` config keys (without the namespace)."""
-        known = {f for f in cls.__dataclass_fields__ if f not in ("project", "stack")}
-        camel = {_to_camel(f): f for f in known}
-        values: dict[str, Any] = {}
-        for key, value in config.items():
-            target = camel.get(key) or (key if key in known else None)
-            if target is not None:
-                values[target] = value
-        values.setdefault("environment", stack.replace("-", "_").lower())
-        return cls(project=project, stack=stack, **values)
-
-
-def _to_camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

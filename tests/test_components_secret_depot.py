@@ -14,6 +14,7 @@ from dataproduct_iac.manifests import Depot as DepotModel
 from dataproduct_iac.manifests import InstanceSecret as SecretModel
 from dataproduct_iac.plan import SECRET, Plan, run_program
 from dataproduct_iac.settings import StackSettings
+from dataproduct_iac.stack_config import parse_settings
 
 PASSWORD = "s3cr3t-value-never-shown"
 
@@ -161,15 +162,13 @@ def test_managed_s3_depot_without_tls_only_policy(preview: bool) -> None:
 
 
 def test_tls_only_policy_setting_from_stack_config() -> None:
-    assert StackSettings.from_config({}, project="p", stack="dev").tls_only_policy is True
-    local = StackSettings.from_config({"tlsOnlyPolicy": False}, project="p", stack="local")
+    assert parse_settings({}, project="p", stack="dev").tls_only_policy is True
+    local = parse_settings({"tlsOnlyPolicy": False}, project="p", stack="local")
     assert local.tls_only_policy is False
 
 
 def test_aws_partition_from_stack_config_reaches_the_depot_policies() -> None:
-    settings = StackSettings.from_config(
-        {"awsPartition": "aws-cn", "createAccess": True}, project="p", stack="cn"
-    )
+    settings = parse_settings({"awsPartition": "aws-cn", "createAccess": True}, project="p", stack="cn")
     plan = run_program(
         lambda: Depot("sales", DepotArgs(s3_depot(), settings, collections=["orders"])),
         project="p",

@@ -384,13 +384,12 @@ def test_cli_live_end_to_end(
 def test_cli_live_reads_the_stack_file(empty_moto_endpoint: str, tmp_path: Path) -> None:
     """No PATH: manifests, values and (decrypted) secrets come from stacks/Pulumi.local.yaml."""
     from dataproduct_iac import program
-    from dataproduct_iac.plan import read_stack_file
+    from dataproduct_iac.stack_config import stack_inputs
 
-    stack_file = read_stack_file(ROOT, "local", environ={"PULUMI_CONFIG_PASSPHRASE": "local"})
-    assert stack_file.notes == []
-    inputs = program.inputs_from_config(
-        stack_file.config, project=stack_file.project, stack="local", root=ROOT, environment={}
+    stack_file, inputs = stack_inputs(
+        "local", start=ROOT, environ={"PULUMI_CONFIG_PASSPHRASE": "local"}, environment={}
     )
+    assert stack_file.notes == []
     prepared = program.prepare(inputs)
     desired = desired_state(prepared.graph, prepared.settings)
     deploy(prepared.graph, prepared.settings, desired, AwsClients.create(REGION))

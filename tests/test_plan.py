@@ -17,8 +17,9 @@ from dataproduct_iac.graph import resolve
 from dataproduct_iac.loader import load, read_values_file
 from dataproduct_iac.manifests import InstanceSecret
 from dataproduct_iac.placeholders import ValueSources
-from dataproduct_iac.plan import PLACEHOLDER_SECRET, SECRET, read_stack_file, run_program
+from dataproduct_iac.plan import SECRET, run_program
 from dataproduct_iac.settings import StackSettings
+from dataproduct_iac.stack_config import PLACEHOLDER_SECRET, read_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "manifests").is_dir())
@@ -146,13 +147,15 @@ def test_stack_file_without_paths_and_passphrase() -> None:
 
 def test_read_stack_file_decrypts_or_marks_placeholders() -> None:
     good = read_stack_file(ROOT, "local", {"PULUMI_CONFIG_PASSPHRASE": "local"})
-    assert good.config["secrets"]["aws-secret-access-key"] == "local-moto-secret-access-key"
-    assert good.config["protect"] is False and good.notes == []
+    secrets = json.loads(good.config["dataproduct:secrets"])
+    assert secrets["aws-secret-access-key"] == "local-moto-secret-access-key"
+    assert good.config["dataproduct:protect"] == "false" and good.notes == []
     wrong = read_stack_file(ROOT, "local", {"PULUMI_CONFIG_PASSPHRASE": "not-it"})
-    assert wrong.config["secrets"]["aws-secret-access-key"] == PLACEHOLDER_SECRET
+    assert json.loads(wrong.config["dataproduct:secrets"])["aws-secret-access-key"] == PLACEHOLDER_SECRET
     assert any("does not decrypt" in note for note in wrong.notes)
     missing = read_stack_file(ROOT, "no-such-stack", {})
-    assert not missing.exists and missing.config == {}
+    assert not missing.exists
+    assert "dataproduct:manifests" not in missing.config  # only Pulumi.yaml's declared defaults
 
 
 def test_no_paths_and_no_stack_file_is_a_usage_error() -> None:

@@ -17,6 +17,7 @@ from dataproduct_iac import program
 from dataproduct_iac.diagnostics import ManifestError
 from dataproduct_iac.manifests import Cluster
 from dataproduct_iac.plan import PlanMocks, run_program
+from dataproduct_iac.stack_config import parse_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
@@ -94,7 +95,7 @@ def test_secrets_config_fills_secret_fields_only() -> None:
             "metisdb-password",
         )
     }
-    inputs = program.inputs_from_config(
+    inputs = parse_stack_config(
         {"manifests": [str(EXAMPLE / "manifests")], "values": values, "secrets": secrets},
         project="dataproduct",
         stack="dev",
@@ -111,7 +112,7 @@ def test_secrets_config_fills_secret_fields_only() -> None:
 
 
 def test_overrides_from_config_reach_the_manifests() -> None:
-    inputs = program.inputs_from_config(
+    inputs = parse_stack_config(
         {
             "manifests": ["examples/traffic-source-analysis/manifests"],
             "values": ["examples/traffic-source-analysis/values.yaml"],
@@ -142,9 +143,7 @@ def test_overrides_from_config_reach_the_manifests() -> None:
 )
 def test_config_errors(config: dict[str, object], message: str) -> None:
     with pytest.raises(ManifestError) as info:
-        program.prepare(
-            program.inputs_from_config(config, project="p", stack="dev", root=ROOT, environment={})
-        )
+        program.prepare(parse_stack_config(config, project="p", stack="dev", root=ROOT, environment={}))
     assert message in str(info.value)
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, ManifestError
 from ..placeholders import ValueSources
+from ..settings import StackSettings
+
+if TYPE_CHECKING:
+    from ..stack_config import ProgramInputs
 
 
 def add_manifest_arguments(parser: argparse.ArgumentParser, *, paths_required: bool = True) -> None:
@@ -54,6 +58,25 @@ def value_sources(args: argparse.Namespace) -> ValueSources:
     if errors:
         raise ManifestError(errors)
     return ValueSources(set_values=set_values, files=list(reversed(files)))
+
+
+def add_cli_values(inputs: ProgramInputs, args: argparse.Namespace) -> None:
+    """Put ``--values``/``--set`` in front of a stack's own values (they win), and keep the values
+    files out of the manifests."""
+    cli = value_sources(args)
+    inputs.sources.set_values = cli.set_values
+    inputs.sources.files = [*cli.files, *inputs.sources.files]
+    inputs.exclude = [*inputs.exclude, *args.values]
+
+
+def stack_settings(stack: str | None, cwd: str = ".") -> StackSettings:
+    """A stack's settings as its program sees them, read offline; the defaults (``dev``) without one."""
+    from ..stack_config import stack_settings as read_settings
+
+    if not stack:
+        print("note: no --stack given; physical names assume stack 'dev'", file=sys.stderr)
+        return StackSettings()
+    return read_settings(stack, start=cwd)
 
 
 def load_graph(args: argparse.Namespace):  # type: ignore[no-untyped-def]

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ._inputs import add_manifest_arguments
 from .preview import add_engine_arguments, run_engine_command
-
-if TYPE_CHECKING:
-    from ..settings import StackSettings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,8 +43,8 @@ def run_live(args: argparse.Namespace) -> int:
     from ..cli import UsageError
     from ..drift.live import AwsClients, desired_state, exit_code, run_checks
     from ..drift.report import render_findings
-    from ..plan import PLACEHOLDER_SECRET, find_project_root, read_stack_file
-    from ._inputs import print_warnings, value_sources
+    from ..stack_config import PLACEHOLDER_SECRET, stack_inputs
+    from ._inputs import add_cli_values, print_warnings
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -61,24 +55,8 @@ def run_live(args: argparse.Namespace) -> int:
         stack = "dev"
         print("note: no --stack given; physical names assume stack 'dev'", file=sys.stderr)
     # the same inputs as the stack program: stack file settings (+ manifests and values without PATH)
-    cwd = Path(args.cwd).resolve()
-    root = find_project_root(cwd) or cwd
-    stack_file = read_stack_file(root, stack)
-    if args.paths:
-        config = {k: v for k, v in stack_file.config.items() if k not in program.PROGRAM_KEYS}
-        config["manifests"] = [os.path.abspath(p) for p in args.paths]
-    elif stack_file.exists:
-        config = dict(stack_file.config)
-    else:
-        raise UsageError(
-            f"no PATH given and no stack file {stack_file.path} to read the manifests from; "
-            "give manifest paths or an existing --stack"
-        )
-    inputs = program.inputs_from_config(config, project=stack_file.project, stack=stack, root=root)
-    cli_values = value_sources(args)
-    inputs.sources.set_values = cli_values.set_values
-    inputs.sources.files = [*cli_values.files, *inputs.sources.files]
-    inputs.exclude = [*inputs.exclude, *args.values]
+    stack_file, inputs = stack_inputs(stack, start=args.cwd, paths=args.paths)
+    add_cli_values(inputs, args)
     prepared = program.prepare(inputs)
     for note in stack_file.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -92,27 +70,3 @@ def run_live(args: argparse.Namespace) -> int:
     findings = run_checks(desired, aws, settings=settings, trino_url=args.trino_url, max_workers=args.workers)
     sys.stdout.write(render_findings(findings, args.format, stack=settings.stack, include_in_sync=args.all))
     return exit_code(findings)
-
-
-def stack_settings(stack: str | None, cwd: str = ".") -> StackSettings:
-    """A stack's :class:`StackSettings` as its program sees them, read offline (no CLI).
-
-    From ``<stackConfigDir>/Pulumi.<stack>.yaml`` of the project at or above ``cwd`` (secure values
-    decrypted when ``PULUMI_CONFIG_PASSPHRASE`` is set). Without ``stack``: the defaults (``dev``).
-    Also used by ``dataproduct scan``.
-    """
-    from .. import program
-    from ..cli import UsageError
-    from ..plan import find_project_root, read_stack_file
-    from ..settings import StackSettings
-
-    if not stack:
-        print("note: no --stack given; physical names assume stack 'dev'", file=sys.stderr)
-        return StackSettings()
-    here = Path(cwd).resolve()
-    stack_file = read_stack_file(find_project_root(here) or here, stack)
-    config = {k: v for k, v in stack_file.config.items() if k not in program.PROGRAM_KEYS}
-    try:
-        return StackSettings.from_config(config, project=stack_file.project, stack=stack)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"stack {stack}: {exc}") from None

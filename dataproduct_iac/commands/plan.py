@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from ._inputs import add_manifest_arguments, value_sources
+from ._inputs import add_cli_values, add_manifest_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,25 +39,14 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import program
     from ..cli import UsageError
-    from ..plan import find_project_root, read_stack_file, render_text, run_program
+    from ..plan import render_text, run_program
+    from ..stack_config import stack_inputs
 
-    root = find_project_root(Path.cwd()) or Path.cwd()
-    stack_file = read_stack_file(root, args.stack)
-    cli = value_sources(args)
-    if args.paths:
-        config = {k: v for k, v in stack_file.config.items() if k not in program.PROGRAM_KEYS}
-        config["manifests"] = [os.path.abspath(p) for p in args.paths]
-    elif not stack_file.exists:
-        raise UsageError(
-            f"no PATH given and no stack file {stack_file.path} to read the manifests from; "
-            "give manifest paths or an existing --stack"
-        )
-    else:
-        config = dict(stack_file.config)
-    inputs = program.inputs_from_config(config, project=stack_file.project, stack=args.stack, root=root)
-    inputs.sources.set_values = cli.set_values
-    inputs.sources.files = [*cli.files, *inputs.sources.files]
-    inputs.exclude = [*inputs.exclude, *args.values]
+    stack_file, inputs = stack_inputs(args.stack, paths=args.paths)
+    add_cli_values(inputs, args)
+    json_path = Path(args.json_file) if args.json_file and args.json_file != "-" else None
+    if json_path is not None and not json_path.parent.is_dir():
+        raise UsageError(f"--json {args.json_file}: the directory {json_path.parent} does not exist")
     prepared = program.prepare(inputs)
 
     try:
@@ -77,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json_file == "-":
         sys.stdout.write(plan.to_json())
         return 0
-    if args.json_file:
-        Path(args.json_file).write_text(plan.to_json(), encoding="utf-8")
+    if json_path is not None:
+        try:
+            json_path.write_text(plan.to_json(), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--json {args.json_file}: cannot write: {exc.strerror}") from None
     sys.stdout.write(render_text(plan))
     return 0

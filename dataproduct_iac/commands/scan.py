@@ -155,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
     from ..scanner import DatabaseNaming, ScanSettings, scan_depot
     from ..scanner.env import EnvError, settings_from_env
     from ..scanner.report import Progress
-    from ._inputs import emit_json
-    from .drift import stack_settings
+    from ._inputs import emit_json, stack_settings
 
     try:
         env_values = settings_from_env(os.environ)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..stack_config import find_project_root
+
 INSTALL_HINT = (
     "the Pulumi CLI ('pulumi') is not on PATH: install it "
     "(https://www.pulumi.com/docs/iac/download-install/, e.g. 'curl -fsSL https://get.pulumi.com | sh') "
@@ -48,9 +50,9 @@ def pulumi_cli() -> str:
 def find_project_dir(start: str | os.PathLike[str] = ".") -> Path:
     """The nearest directory at or above ``start`` holding a ``Pulumi.yaml``."""
     here = Path(start).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "Pulumi.yaml").is_file():
-            return candidate
+    found = find_project_root(here)
+    if found is not None:
+        return found
     raise EngineError(f"no Pulumi.yaml in {here} or any parent directory; pass --cwd PROJECT_DIR")
 
 
