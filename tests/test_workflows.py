@@ -25,8 +25,8 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def test_the_three_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["ci.yml", "drift.yml", "preview.yml"]
+def test_the_four_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "deploy.yml", "drift.yml", "preview.yml"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -99,3 +99,68 @@ def test_ci_runs_lint_and_tests() -> None:
     workflow = _load(ROOT / ".github" / "workflows" / "ci.yml")
     runs = [s.get("run") for s in workflow["jobs"]["test"]["steps"]]
     assert "make lint" in runs and "make test" in runs
+
+
+def _pulumi_step(job: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+
+
+def test_preview_runs_the_policy_pack_and_skips_pull_requests_from_forks() -> None:
+    job = _load(ROOT / ".github" / "workflows" / "preview.yml")["jobs"]["preview"]
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert _pulumi_step(job)["with"]["policyPacks"] == "policies"
+    install = next(s for s in job["steps"] if s.get("name", "").startswith("install"))
+    assert (
+        install["run"] == "make setup policy-venv"
+    )  # the pack's own environment (policies/PulumiPolicy.yaml)
+
+
+def test_deploy_runs_up_on_merge_dev_then_prod_behind_its_environment() -> None:
+    workflow = _load(ROOT / ".github" / "workflows" / "deploy.yml")
+    assert workflow["on"]["push"] == {"branches": ["main"]}
+    assert workflow["concurrency"]["cancel-in-progress"] is False  # never cancel an update in flight
+    dev, prod = workflow["jobs"]["dev"], workflow["jobs"]["prod"]
+    assert (dev["environment"], prod["environment"]) == ("dev", "prod")
+    assert prod["needs"] == "dev"
+    for job, stack in ((dev, "dev"), (prod, "prod")):
+        step = _pulumi_step(job)
+        assert step["with"]["command"] == "up" and step["with"]["stack-name"] == stack
+        assert step["with"]["policyPacks"] == "policies"
+        assert job["permissions"] == {"contents": "read", "id-token": "write"}
+        setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+        assert "cache" not in setup["with"]  # no cache another workflow could have written
+
+
+def test_ci_caches_pip_and_validates_with_annotations() -> None:
+    jobs = _load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]
+    for job in jobs.values():
+        setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+        assert setup["with"]["cache"] == "pip"
+    validate = "\n".join(s.get("run", "") for s in jobs["validate"]["steps"])
+    assert "--format github" in validate and "dataproduct plan --stack" in validate
+
+
+def test_validate_format_github_annotates_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "secret.yaml"
+    bad.write_text(
+        "name: s3depot-r\nversion: v1\ntype: instance-secret\ninstance-secret:\n  type: key-value\n"
+    )
+    result = subprocess.run(
+        [str(BIN / "dataproduct"), "validate", str(bad), "--format", "github"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
+    assert annotations, result.stdout + result.stderr
+    assert all(a.startswith("::error file=secret.yaml,line=") and ",title=" in a for a in annotations)
+
+
+def test_github_annotation_escapes_what_would_break_the_command() -> None:
+    from dataproduct_iac.commands.validate import github_annotation
+    from dataproduct_iac.diagnostics import Diagnostic
+
+    text = github_annotation(Diagnostic("a,b:c.yaml", 3, "spec.x", "50% wrong\nsecond line"))
+    assert text == "::error file=a%2Cb%3Ac.yaml,line=3,title=spec.x::50%25 wrong%0Asecond line"
