@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers.aws import MotoServer, fake_aws_env
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from dataproduct_iac.loader import read_values_file
 from dataproduct_iac.placeholders import ValueSources
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+# Hypothesis keeps its examples and caches in the environment running the tests, not in the checkout
+# (its default is ./.hypothesis): a test run leaves the tree as it found it.
+set_hypothesis_home_dir(Path(sys.prefix) / "var" / "hypothesis")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from helpers.aws import fake_aws_env
-from helpers.cli import run_dataproduct
+from helpers.cli import run_dataproduct, run_python
 
 GARBAGE = bytes(range(256)) * 4 + b"\x00\xff\xfe: [unclosed {\n\t- \x80\x81"
 
@@ -349,12 +348,8 @@ def test_bad_input_fails_cleanly(outcomes: dict[str, tuple[Case, Outcome]], case
 
 
 def test_python_dash_m_entry_point_reports_usage_errors(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "dataproduct_iac.cli", "plan", "--stack", "nosuchstack"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_python(
+        ["-m", "dataproduct_iac.cli", "plan", "--stack", "nosuchstack"], cwd=tmp_path, timeout=300
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr, done.stderr[-2000:]

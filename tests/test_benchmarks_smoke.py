@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from helpers.cli import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,13 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_benchmark_runs_at_tiny_size() -> None:
     results = ROOT / "benchmarks" / "results.md"
     before = results.read_bytes() if results.exists() else None
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--tiny"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    run = run_python(["-m", "benchmarks", "--tiny"], cwd=ROOT, timeout=180)
     assert run.returncode == 0, run.stderr[-3000:]
     table = run.stdout.split("\nbenchmark ", 1)[-1]
     for row in (

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+from helpers.cli import run_dataproduct, run_python
 
 from dataproduct_iac import __version__, load, resolve
 from dataproduct_iac.loader import read_values_file
@@ -29,14 +29,7 @@ def dataproduct(
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DP_TEST_")}
     environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "dataproduct_iac.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=120,
-    )
+    return run_dataproduct(*map(str, args), cwd=cwd, env=environment, inherit_env=False, timeout=120)
 
 
 def example_args(example: Path) -> list[str | Path]:
@@ -315,12 +308,22 @@ def test_help_lists_commands_and_examples() -> None:
         assert sub.returncode == 0 and "usage: dataproduct " + command in sub.stdout
 
 
-def test_console_script_is_installed() -> None:
-    script = Path(sys.executable).parent / "dataproduct"
-    if not script.exists():
-        pytest.skip(f"no console script beside {sys.executable} (package not installed with pip)")
-    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
-    assert result.stdout.strip() == f"dataproduct {__version__}"
+def test_console_script_runs_the_tree_under_test(tmp_path: Path) -> None:
+    """Whatever copy of the package comes first on the path, the tests' ``dataproduct`` is this
+    checkout's (a decoy stands for an installed copy)."""
+    decoy = tmp_path / "dataproduct_iac"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("__version__ = 'decoy'\n")
+    (decoy / "cli.py").write_text("def main():\n    print('decoy')\n    return 0\n")
+    result = run_dataproduct("--version", env={"PYTHONPATH": str(tmp_path)}, timeout=60)
+    assert result.stdout.strip() == f"dataproduct {__version__}", result.stdout + result.stderr
+    where = run_python(
+        ["-c", "import dataproduct_iac; print(dataproduct_iac.__file__)"],
+        cwd=ROOT / "docs",
+        env={"PYTHONPATH": str(tmp_path)},
+        timeout=60,
+    )
+    assert Path(where.stdout.strip()) == ROOT / "dataproduct_iac" / "__init__.py", where.stderr
 
 
 HEAVY = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "boto3", "botocore", "trino", "pyarrow")
@@ -336,9 +339,7 @@ def test_cli_startup_imports_no_pulumi_or_cloud_sdk() -> None:
         "after_parser = sorted({m.split('.')[0] for m in sys.modules})\n"
         "print(json.dumps([after_import, after_parser]))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    result = run_python(["-c", code], cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     after_import, after_parser = json.loads(result.stdout)
     assert not [m for m in HEAVY if m in after_import]

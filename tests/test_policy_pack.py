@@ -2,8 +2,8 @@
 
 pulumi-policy pins protobuf 5.29 while the main .venv has protobuf 6, so these tests call the
 pack's Python through a subprocess in .venv-policy. The environment is created with the Makefile
-target when missing (PyPI is reachable from CI and developer machines); it is reused when
-``import pulumi_policy`` already works there.
+target when missing (PyPI is reachable from CI and developer machines) and reused when
+``import pulumi_policy`` already works there; when it cannot be built, the tests fail (never skip).
 """
 
 from __future__ import annotations
@@ -38,10 +38,12 @@ def _has_pulumi_policy() -> bool:
 
 @pytest.fixture(scope="module")
 def policy_python() -> Path:
+    """The policy environment, built with ``make policy-venv`` when missing (``make test`` builds it
+    first). A policy environment that cannot be built fails the test: CI never passes without the pack
+    having run."""
     if not _has_pulumi_policy():
         make = shutil.which("make")
-        if make is None:
-            pytest.skip("`make` is not installed: cannot create .venv-policy with `make policy-venv`")
+        assert make is not None, "`make` is not installed: cannot create .venv-policy with `make policy-venv`"
         built = subprocess.run(
             [make, "policy-venv", f"PYTHON={sys.executable}"],
             cwd=ROOT,
@@ -49,10 +51,9 @@ def policy_python() -> Path:
             text=True,
             timeout=900,
         )
-        if built.returncode != 0 or not _has_pulumi_policy():
-            pytest.skip(
-                f"`make policy-venv` could not create the policy environment:\n{built.stderr[-2000:]}"
-            )
+        assert built.returncode == 0 and _has_pulumi_policy(), (
+            f"`make policy-venv` could not create the policy environment:\n{built.stderr[-2000:]}"
+        )
     return POLICY_PYTHON
 
 

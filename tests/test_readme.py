@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.cli import tree_env
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -79,13 +80,7 @@ def test_readme_has_tested_blocks() -> None:
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"README.md:{b.line}" for b in BLOCKS])
 def test_readme_block(block: Block, tmp_path: Path) -> None:
     bin_dir = Path(sys.executable).parent
-    if not (bin_dir / "dataproduct").exists():
-        pytest.skip(f"the dataproduct console script is not installed beside {sys.executable}")
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "TMPDIR": str(tmp_path),
-    }
+    env = tree_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "TMPDIR": str(tmp_path)})
     prelude = "set -eo pipefail\n" if block.exit_code == 0 else ""
     result = subprocess.run(
         ["bash", "-c", prelude + block.script],

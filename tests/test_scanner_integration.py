@@ -9,16 +9,15 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from dataproduct_iac.manifests.workflow import FilterPattern
+from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot
+
 pytestmark = pytest.mark.integration
-
-boto3 = pytest.importorskip("boto3")
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
-
-from dataproduct_iac.manifests.workflow import FilterPattern  # noqa: E402
-from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot  # noqa: E402
 
 GLUE_WRITES = {
     "CreateTable",

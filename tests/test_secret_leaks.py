@@ -5,8 +5,7 @@ Sources: instance-secret ``data``, instance-secret ``files``, secret placeholder
 the credentials of depots a Trino cluster turns into catalogs. Outputs searched: ``validate`` and
 ``graph`` (every format), ``plan`` (text and JSON; Kubernetes objects in it included — Secret objects
 must carry their data as secrets, so the sentinel does not appear there either), error messages,
-``preview``/``drift`` reports, and logs at DEBUG level. Parts whose modules have not landed yet
-skip with ``importorskip`` and run once they exist.
+``preview``/``drift`` reports, and logs at DEBUG level.
 """
 
 from __future__ import annotations
@@ -281,15 +280,9 @@ def test_errors_never_echo_secret_values(tmp_path: Path, case: str) -> None:
 # --- plan ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def plan_available() -> None:
-    pytest.importorskip("dataproduct_iac.plan", reason="dataproduct plan has not landed yet")
-
-
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any], str]:
     """``plan --json FILE`` (tree on stdout, JSON in FILE) and ``plan --json -``: all output, the JSON."""
-    pytest.importorskip("dataproduct_iac.plan", reason="dataproduct plan has not landed yet")
     project = _write_project(tmp_path_factory.mktemp("leaks") / "project", secret_config=True)
     target = project / "plan.json"
     tree = run_dataproduct("plan", "--stack", "dev", "--json", str(target), cwd=project)
@@ -323,7 +316,6 @@ def test_plan_text_and_json(planned: tuple[str, dict[str, Any], str]) -> None:
 def test_trino_catalogs_reference_credentials_without_values(
     planned: tuple[str, dict[str, Any], str],
 ) -> None:
-    pytest.importorskip("dataproduct_iac.components.trino", reason="the Trino component has not landed yet")
     config_maps = [r for r in planned[1]["resources"] if r["type"] == "kubernetes:core/v1:ConfigMap"]
     catalogs = "\n".join(json.dumps(r["inputs"]) for r in config_maps)
     assert "warehouse" in catalogs and "pg" in catalogs, "the cluster's catalogs were not rendered"
@@ -333,7 +325,6 @@ def test_trino_catalogs_reference_credentials_without_values(
 
 def test_plan_logs_at_debug_level(
     project: Path,
-    plan_available: None,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -349,7 +340,7 @@ def test_plan_logs_at_debug_level(
     assert_no_sentinel(caplog.text, "DEBUG logs of plan")
 
 
-def test_plan_errors_never_echo_secret_values(tmp_path: Path, plan_available: None) -> None:
+def test_plan_errors_never_echo_secret_values(tmp_path: Path) -> None:
     root = _bad_project(tmp_path, BAD["secret placeholder in a plain field"])
     done = run_dataproduct("plan", "--stack", "dev", cwd=root)
     assert done.returncode == 1
@@ -361,7 +352,6 @@ def test_plan_errors_never_echo_secret_values(tmp_path: Path, plan_available: No
 
 
 def test_preview_and_drift_without_pulumi_cli(project: Path) -> None:
-    pytest.importorskip("dataproduct_iac.drift", reason="drift has not landed yet")
     for command in (["preview", "--stack", "dev"], ["drift", "--stack", "dev"]):
         done = run_dataproduct(
             *command, cwd=project, env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin"}
@@ -377,7 +367,6 @@ LIVE_SENTINEL = "LEAKliveb3f9a0c5"
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 def test_live_drift_reports(project: Path, empty_moto_endpoint: str, fmt: str) -> None:
     """A live secret that differs from the manifests is reported as drift without either value."""
-    pytest.importorskip("dataproduct_iac.drift.live", reason="live drift has not landed yet")
     import boto3
 
     from dataproduct_iac.settings import StackSettings
