@@ -1,0 +1,126 @@
+"""DataOS's own documentation as a compatibility corpus (``tests/dataos_docs``, see its README).
+
+Every example is classified by reading DataOS's reference pages: a valid one validates (with its
+placeholder values and companion manifests), a broken one is refused with an error at the line of
+its defect. The exceptions that hold today are listed, each with its reason, in
+``known_mismatches.yaml``; an entry that no longer holds fails the test, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dataproduct_iac import ManifestError, load, resolve
+from dataproduct_iac.diagnostics import Diagnostic
+from tests.helpers.cli import run_dataproduct
+
+CORPUS = Path(__file__).parent / "dataos_docs"
+TOOL = Path(__file__).parent.parent / "tools" / "dataos_docs_corpus.py"
+
+
+def _tool() -> Any:
+    spec = importlib.util.spec_from_file_location("dataos_docs_corpus", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("dataos_docs_corpus", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus_tool = _tool()
+CLASSIFICATION: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "classification.yaml").read_text())
+KNOWN: dict[str, dict[str, str]] = yaml.safe_load((CORPUS / "known_mismatches.yaml").read_text()) or {}
+KNOWN_REFUSED: dict[str, str] = KNOWN.get("refused") or {}
+KNOWN_ACCEPTED: dict[str, str] = KNOWN.get("accepted") or {}
+VALID = sorted(i for i, e in CLASSIFICATION.items() if e["status"] == "valid")
+BROKEN = sorted(i for i, e in CLASSIFICATION.items() if e["status"] == "broken")
+
+
+def outcome(ident: str) -> list[Diagnostic]:
+    """The errors validating one example gives (none when it validates). Anything but a
+    ManifestError (a traceback for a user) propagates and fails the test."""
+    folder = CORPUS / ident
+    files = [folder / corpus_tool.EXAMPLE]
+    if (folder / corpus_tool.COMPANIONS).exists():
+        files.append(folder / corpus_tool.COMPANIONS)
+    sources = corpus_tool.value_sources(folder, [f.read_text(encoding="utf-8") for f in files])
+    try:
+        resolve(load(files, sources, project_root=folder))
+    except ManifestError as exc:
+        return list(exc.diagnostics)
+    return []
+
+
+def _shown(diagnostics: list[Diagnostic]) -> str:
+    return "\n".join(map(str, diagnostics))
+
+
+def test_every_extracted_example_is_classified() -> None:
+    folders = {str(p.parent.relative_to(CORPUS)) for p in CORPUS.glob(f"*/*/{corpus_tool.EXAMPLE}")}
+    assert folders == set(CLASSIFICATION)
+    assert len(folders) > 500
+    for ident, entry in CLASSIFICATION.items():
+        assert entry["status"] in ("valid", "broken"), ident
+        if entry["status"] == "broken":
+            assert entry.get("reason") and isinstance(entry.get("line"), int), ident
+
+
+def test_every_example_names_its_source() -> None:
+    sources = yaml.safe_load((CORPUS / "sources.yaml").read_text())
+    assert set(sources["examples"]) == set(CLASSIFICATION)
+    for ident in CLASSIFICATION:
+        head = (CORPUS / ident / corpus_tool.EXAMPLE).read_text(encoding="utf-8").splitlines()[1]
+        first = sources["examples"][ident][0]
+        assert head.startswith(f"# source: {first['path']}"), ident
+
+
+def test_known_mismatches_are_examples_with_a_reason() -> None:
+    for ident, reason in KNOWN_REFUSED.items():
+        assert CLASSIFICATION[ident]["status"] == "valid" and reason.strip(), ident
+    for ident, reason in KNOWN_ACCEPTED.items():
+        assert CLASSIFICATION[ident]["status"] == "broken" and reason.strip(), ident
+
+
+@pytest.mark.parametrize("ident", VALID)
+def test_valid_example_validates(ident: str) -> None:
+    diagnostics = outcome(ident)
+    if ident in KNOWN_REFUSED:
+        assert diagnostics, f"{ident} validates now: remove it from known_mismatches.yaml (refused)"
+        return
+    assert not diagnostics, _shown(diagnostics)
+
+
+def at_defect(ident: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The errors located at the broken example's defect (its file and line)."""
+    example = (CORPUS / ident / corpus_tool.EXAMPLE).resolve()
+    line = CLASSIFICATION[ident]["line"]
+    return [
+        d
+        for d in diagnostics
+        if d.severity == "error" and d.line == line and Path(d.file).resolve() == example
+    ]
+
+
+@pytest.mark.parametrize("ident", BROKEN)
+def test_broken_example_is_refused_at_its_defect(ident: str) -> None:
+    diagnostics = outcome(ident)
+    found = at_defect(ident, diagnostics)
+    if ident in KNOWN_ACCEPTED:
+        assert not found, f"{ident} is refused at its defect now: remove it from known_mismatches.yaml"
+        return
+    entry = CLASSIFICATION[ident]
+    assert diagnostics, f"{ident} is broken ({entry['reason']}) but validates"
+    assert found, f"no error at line {entry['line']} ({entry['reason']}):\n{_shown(diagnostics)}"
+
+
+def test_validate_on_the_whole_corpus_reports_errors_without_a_traceback() -> None:
+    result = run_dataproduct("validate", str(CORPUS))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{CORPUS.name}/" in result.stderr
