@@ -140,6 +140,10 @@ def test_pods_are_restricted_with_resources(seed: Any) -> None:
         assert not any("hostPath" in v for v in spec.get("volumes", []))
 
 
+def mounts_path(container: dict[str, Any], volume: str) -> str:
+    return next(m["mountPath"] for m in container["volumeMounts"] if m["name"] == volume)
+
+
 def test_trino_pods(seed: Any) -> None:
     rendered, objects = seed_objects(seed)
     coordinator, worker = by_kind(objects, "Deployment")
@@ -147,7 +151,7 @@ def test_trino_pods(seed: Any) -> None:
         template = deployment["spec"]["template"]
         spec = template["spec"]
         container = spec["containers"][0]
-        assert container["image"] == "trinodb/trino:480"
+        assert container["image"] == "trinodb/trino:476"
         assert container["resources"] == {
             "requests": {"cpu": "14000m", "memory": "52Gi"},
             "limits": {"cpu": "14000m", "memory": "52Gi"},
@@ -156,6 +160,10 @@ def test_trino_pods(seed: Any) -> None:
         assert container["startupProbe"]["httpGet"]["path"] == "/v1/info"
         assert container["readinessProbe"]["exec"]["command"] == ["/usr/lib/trino/bin/health-check"]
         assert template["metadata"]["annotations"]["checksum/config"] == rendered.checksum(node)
+        # The heap dump lands in the data volume: bounded to one heap (41.6 GiB) plus 1Gi.
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        assert volumes["data"]["emptyDir"] == {"sizeLimit": "43Gi"}
+        assert f"-XX:HeapDumpPath={mounts_path(container, 'data')}" in node.jvm_options
         mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
         assert mounts["/etc/trino"]["readOnly"] and mounts["/etc/trino/catalog"]["readOnly"]
         assert "/data/trino" in mounts
@@ -177,8 +185,9 @@ def test_graceful_shutdown_is_consistent(seed: Any) -> None:
     script = spec["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][-1]
     assert "SHUTTING_DOWN" in script and f"X-Trino-User: {SHUTDOWN_USER}" in script
     assert "/v1/info/state" in script
-    config = rendered.worker.properties["config.properties"]
-    grace = parse_duration(config["shutdown.grace-period"])
+    grace = parse_duration(rendered.worker.properties["config.properties"]["shutdown.grace-period"])
+    # Only the coordinator enforces the query time limits, so its values bound the drain.
+    config = rendered.coordinator.properties["config.properties"]
     longest = min(
         parse_duration(config["query.max-run-time"]), parse_duration(config["query.max-execution-time"])
     )

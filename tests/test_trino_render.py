@@ -16,7 +16,7 @@ from dataproduct_iac.manifests.cluster import Cluster
 from dataproduct_iac.manifests.depot import Depot
 from dataproduct_iac.manifests.instance_secret import InstanceSecret
 from dataproduct_iac.placeholders import ValueSources
-from dataproduct_iac.settings import StackSettings
+from dataproduct_iac.settings import DEFAULT_TRINO_TAG, StackSettings
 from dataproduct_iac.trino import RenderedCluster, TrinoConfigError, render_cluster
 from dataproduct_iac.trino.access import SHUTDOWN_USER
 from dataproduct_iac.trino.config import DATA_DIR
@@ -118,6 +118,7 @@ def test_seed_node_jvm_log(seed: Any) -> None:
         for flag in (
             "-XX:InitialRAMPercentage=80",
             "-XX:MaxRAMPercentage=80",
+            "-XX:+UseG1GC",
             "-XX:G1HeapRegionSize=32M",
             "-XX:+ExplicitGCInvokesConcurrent",
             "-XX:+ExitOnOutOfMemoryError",
@@ -135,7 +136,7 @@ def test_seed_node_jvm_log(seed: Any) -> None:
     # 52Gi requested, no limit given: the limit equals the request and the heap is 80% of it.
     assert rendered.resources.as_kubernetes()["limits"] == {"cpu": "14000m", "memory": "52Gi"}
     assert rendered.worker.memory.heap_bytes == int(52 * GIB * 0.8)
-    assert rendered.image == "trinodb/trino:480"
+    assert rendered.image == f"trinodb/trino:{DEFAULT_TRINO_TAG}" == "trinodb/trino:476"
 
 
 def test_seed_catalogs(seed: Any) -> None:
@@ -319,7 +320,8 @@ def test_conf_translation_to_files() -> None:
     assert "exchange-manager.properties" not in rendered.config_maps[rendered.names.coordinator]
     assert rendered.worker.env == {"AWS_REGION": "us-east-1"}
     assert "query.max-run-time" not in props(rendered, worker, "config.properties")
-    assert rendered.termination_grace_seconds == 2 * 30 + 15 * 60 + 30
+    # The worker's 30s grace period twice, plus the coordinator's 10m limit on queries.
+    assert rendered.termination_grace_seconds == 2 * 30 + 10 * 60 + 30
 
 
 @pytest.mark.parametrize(
@@ -525,9 +527,165 @@ def test_scaling_cron_resources_are_refused() -> None:
 def test_units() -> None:
     assert parse_data_size("28GB") == 28 * GIB
     assert parse_data_size("128MB") == 128 * 2**20
+    assert parse_data_size(" 1.5 GB\t") == 3 * 2**29
+    assert parse_data_size("1.5B") == 2  # Trino rounds to whole bytes
     assert parse_duration("25m") == 1500
-    with pytest.raises(ValueError):
-        parse_data_size("28Gi")
+    assert parse_duration("1.25m") == 75
+    for text in ("28Gi", "1KB", "1EB", "1gb", ".5GB", "1.GB", "1e3MB", "10", "-1GB", "１GB"):
+        with pytest.raises(ValueError):
+            parse_data_size(text)
+    for text in ("1M", "1H", "1w", "1min", ".5s", "10"):
+        with pytest.raises(ValueError):
+            parse_duration(text)
+
+
+def test_a_size_in_the_wrong_case_is_refused_with_the_unit_trino_knows() -> None:
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(
+            small_cluster(workerEnvs={"CONF__config__query.max-memory-per-node": "1KB"}), {}, {}, SETTINGS
+        )
+    assert "'1KB' is not a Trino data size" in str(caught.value)
+    assert "the unit is written 'kB'" in str(caught.value)
+
+
+def test_grace_period_follows_the_coordinators_query_limits() -> None:
+    coordinator_only = small_cluster(
+        coordinatorEnvs={"CONF__config__query.max-run-time": "10m"},
+        workerEnvs={"CONF__config__shutdown.grace-period": "1m"},
+    )
+    rendered = render_cluster(coordinator_only, {}, {}, SETTINGS)
+    assert rendered.termination_grace_seconds == 2 * 60 + 10 * 60 + 30
+    assert not any("query.max-run-time" in w for w in rendered.warnings)
+    # On a worker the limit does nothing: the drain assumes the 15 minute default, with a warning.
+    worker_only = small_cluster(workerEnvs={"CONF__config__query.max-run-time": "10m"})
+    rendered = render_cluster(worker_only, {}, {}, SETTINGS)
+    assert rendered.termination_grace_seconds == 2 * 120 + 15 * 60 + 30
+    assert any("coordinator sets neither query.max-run-time" in w for w in rendered.warnings)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "CONF__config__http-server.https.enabled",
+        "CONF__config__http-server.https.keystore.path",
+        "CONF__config__http-server.authentication.type",
+        "CONF__config__internal-communication.https.required",
+        "CONF__config__web-ui.authentication.type",
+        "CONF__password-authenticator__password-authenticator.name",
+    ],
+)
+def test_tls_and_authentication_keys_are_refused_as_not_wired(key: str) -> None:
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(small_cluster(coordinatorEnvs={key: "true"}), {}, {}, SETTINGS)
+    message = str(caught.value)
+    assert "not wired by dataproduct-iac" in message
+    assert "terminate TLS" in message
+    assert caught.value.diagnostics[0].field == f"cluster.minerva.coordinatorEnvs.{key}"
+
+
+def test_sqlserver_url_writes_booleans_as_the_driver_reads_them() -> None:
+    depots = {
+        "mssql": depot(
+            "mssql",
+            "JDBC",
+            {
+                "subprotocol": "sqlserver",
+                "host": "db.internal",
+                "port": 1433,
+                "database": "sales",
+                "params": {"encrypt": True, "trustServerCertificate": False},
+            },
+            ["mssql-r"],
+        )
+    }
+    secrets = {"mssql": [secret("mssql-r", {"username": "u", "password": "p"})]}
+    cluster = small_cluster(depots=[{"address": "dataos://mssql:dbo"}])
+    rendered = render_cluster(cluster, depots, secrets, SETTINGS)
+    assert rendered.catalogs["mssql"].properties["connection-url"] == (
+        "jdbc:sqlserver://db.internal:1433;databaseName=sales;encrypt=true;trustServerCertificate=false"
+    )
+
+
+def _pg_depot() -> tuple[dict[str, Depot], dict[str, list[InstanceSecret]]]:
+    depots = {"pg": depot("pg", "POSTGRES", {"host": "pg.internal", "database": "app"}, ["pg-r"])}
+    return depots, {"pg": [secret("pg-r", {"username": "u", "password": "p"})]}
+
+
+def test_catalog_env_reference_to_nothing_is_refused() -> None:
+    cluster = small_cluster(
+        catalogs=[
+            {
+                "name": "other",
+                "type": "postgresql",
+                "properties": {
+                    "connection-url": "jdbc:postgresql://other:5432/x",
+                    "connection-password": "${ENV:PG_PASSWORD}",
+                },
+            }
+        ]
+    )
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(cluster, {}, {}, SETTINGS)
+    assert "${ENV:PG_PASSWORD} is not bound to anything in the Trino pods" in str(caught.value)
+    assert caught.value.diagnostics[0].field == "cluster.minerva.catalogs[0].properties.connection-password"
+
+
+def test_catalog_env_reference_to_a_depot_secret_is_bound() -> None:
+    depots, secrets = _pg_depot()
+    catalog = {
+        "name": "pg_reporting",
+        "type": "postgresql",
+        "properties": {
+            "connection-url": "jdbc:postgresql://pg.internal:5432/reporting",
+            "connection-user": "${ENV:TRINO_CATALOG_PG_USER}",
+            "connection-password": "${ENV:TRINO_CATALOG_PG_PASSWORD}",
+        },
+    }
+    cluster = small_cluster(depots=[{"address": "dataos://pg:public"}], catalogs=[catalog])
+    rendered = render_cluster(cluster, depots, secrets, SETTINGS)
+    assert rendered.secret_env["TRINO_CATALOG_PG_PASSWORD"].secret == "pg-r"
+    assert (
+        rendered.catalogs["pg_reporting"].properties["connection-password"]
+        == "${ENV:TRINO_CATALOG_PG_PASSWORD}"
+    )
+
+
+def test_catalog_env_reference_to_a_plain_variable_only_for_non_secrets() -> None:
+    envs = {"PG_HOST": "pg.internal"}
+    ok = small_cluster(
+        coordinatorEnvs=envs,
+        workerEnvs=envs,
+        catalogs=[
+            {
+                "name": "c",
+                "type": "postgresql",
+                "properties": {"connection-url": "jdbc:postgresql://${ENV:PG_HOST}:5432/x"},
+            }
+        ],
+    )
+    assert render_cluster(ok, {}, {}, SETTINGS).catalogs["c"].properties["connection-url"].startswith("jdbc:")
+    only_coordinator = small_cluster(
+        coordinatorEnvs=envs,
+        catalogs=[
+            {
+                "name": "c",
+                "type": "postgresql",
+                "properties": {"connection-url": "jdbc:postgresql://${ENV:PG_HOST}:5432/x"},
+            }
+        ],
+    )
+    with pytest.raises(TrinoConfigError):
+        render_cluster(only_coordinator, {}, {}, SETTINGS)
+    secret_in_plain = small_cluster(
+        coordinatorEnvs={"PG_PASSWORD": "x"},
+        workerEnvs={"PG_PASSWORD": "x"},
+        catalogs=[
+            {"name": "c", "type": "postgresql", "properties": {"connection-password": "${ENV:PG_PASSWORD}"}}
+        ],
+    )
+    with pytest.raises(TrinoConfigError) as caught:
+        render_cluster(secret_in_plain, {}, {}, SETTINGS)
+    assert "plain variable" not in str(caught.value)
 
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)

@@ -70,6 +70,7 @@ _REPLACEMENTS = {
 }
 _SENSITIVE = re.compile(r"(password|secret|aws-access-key|token|credential|private-key)", re.IGNORECASE)
 _ENV_REF = re.compile(r"^\$\{ENV:[A-Za-z_][A-Za-z0-9_]*\}$")
+_ENV_USE = re.compile(r"\$\{ENV:([^}]*)\}")
 
 # JDBC subprotocol → Trino connector name (each ships with the trinodb/trino image).
 JDBC_CONNECTORS = {
@@ -264,16 +265,21 @@ def _jdbc_credentials(
     return out
 
 
+def _param_text(value: str | int | bool) -> str:
+    """A JDBC URL parameter as drivers read it: YAML booleans as ``true``/``false`` (not ``True``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _jdbc_url(
     subprotocol: str, host: str, port: int, database: str, params: dict[str, str | int | bool]
 ) -> str:
-    query = "&".join(
-        f"{quote(str(k))}={quote(str(v).lower() if isinstance(v, bool) else str(v))}"
-        for k, v in sorted(params.items())
-    )
+    texts = {k: _param_text(v) for k, v in sorted(params.items())}
+    query = "&".join(f"{quote(str(k))}={quote(v)}" for k, v in texts.items())
     if subprotocol == "sqlserver":
         url = f"jdbc:sqlserver://{host}:{port};databaseName={database}"
-        return url + ("".join(f";{k}={v}" for k, v in sorted(params.items())) if params else "")
+        return url + "".join(f";{k}={v}" for k, v in texts.items())
     url = f"jdbc:{subprotocol}://{host}:{port}"
     if subprotocol not in ("mysql", "mariadb", "singlestore"):
         url += f"/{database}"
@@ -407,4 +413,54 @@ def render_catalogs(
             )
             props["connector.name"] = catalog.type
         catalogs[catalog.name] = RenderedCatalog(catalog.name, catalog.type, props, "catalog", {})
+    _check_env_references(cluster, seen_depots, creds.bindings, problems)
     return catalogs, creds.bindings
+
+
+def _check_env_references(
+    cluster: Cluster,
+    depot_entries: dict[str, int],
+    bindings: dict[str, SecretBinding],
+    problems: list[Problem],
+) -> None:
+    """Every ``${ENV:VAR}`` a catalog property uses must exist in the pods.
+
+    A variable exists when it is bound to a key of an instance secret (the ``TRINO_CATALOG_*``
+    variables of the depots this cluster addresses) or, for a property that is not a credential,
+    when both coordinatorEnvs and workerEnvs set it as a plain variable. Anything else would reach
+    Trino as an unset variable, and the catalog would fail to load.
+    """
+    minerva = cluster.minerva
+    plain = {k for k in minerva.coordinator_envs if not k.startswith(("CONF__", "JVM__"))}
+    plain &= set(minerva.worker_envs)
+    entries: list[tuple[tuple[str | int, ...], dict[str, str]]] = [
+        (("cluster", "minerva", "depots", index), dict(minerva.depots[index].properties))
+        for index in depot_entries.values()
+    ]
+    entries.extend(
+        (("cluster", "minerva", "catalogs", index), dict(catalog.properties))
+        for index, catalog in enumerate(minerva.catalogs)
+    )
+    for where, properties in entries:
+        for key, value in properties.items():
+            for var in _ENV_USE.findall(value):
+                if var in bindings:
+                    continue
+                if var in plain and not _SENSITIVE.search(key):
+                    continue
+                bound = ", ".join(sorted(bindings)) or "none: no depot of this cluster has credentials"
+                plain_hint = (
+                    ""
+                    if _SENSITIVE.search(key)
+                    else "; a value that is not a credential may also be a plain variable set in both "
+                    "coordinatorEnvs and workerEnvs"
+                )
+                problems.append(
+                    Problem(
+                        (*where, "properties", key),
+                        f"${{ENV:{var}}} is not bound to anything in the Trino pods, so the catalog would "
+                        "not load. Credentials come from a depot's instance secret: use one of the "
+                        f"variables bound to the depots' secrets ({bound}), or address the database as a "
+                        f"depot{plain_hint}",
+                    )
+                )

@@ -32,13 +32,15 @@ DEFAULT_LONGEST_QUERY_SECONDS = 15 * 60
 DEFAULT_CPU = "2"
 DEFAULT_MEMORY = "8Gi"
 
-# Trino's recommended JVM flags (docs "Deploying Trino", and the image's own default jvm.config
-# for 47x/48x). The heap comes from the container limit through the RAM percentages.
+# Trino's recommended JVM flags (docs "Deploying Trino", the image's own default jvm.config for
+# 47x, and the Helm chart's -XX:+UseG1GC). The heap comes from the container limit through the RAM
+# percentages. The agent library is added by the trinodb/trino image, not by the server tarball.
 BASE_JVM_OPTIONS: tuple[str, ...] = (
     "-server",
     "-agentpath:/usr/lib/trino/bin/libjvmkill.so",
     f"-XX:InitialRAMPercentage={HEAP_PERCENT}",
     f"-XX:MaxRAMPercentage={HEAP_PERCENT}",
+    "-XX:+UseG1GC",
     "-XX:G1HeapRegionSize=32M",
     "-XX:+ExplicitGCInvokesConcurrent",
     "-XX:+ExitOnOutOfMemoryError",
@@ -63,7 +65,6 @@ CONF_FILES: dict[str, str] = {
     "log": "log.properties",
     "exchange-manager": "exchange-manager.properties",
     "event-listener": "event-listener.properties",
-    "password-authenticator": "password-authenticator.properties",
     "session-property-config": "session-property-config.properties",
 }
 _REDIRECTS = {
@@ -71,7 +72,25 @@ _REDIRECTS = {
     "catalog": "catalogs come from cluster.minerva.depots[] and cluster.minerva.catalogs[]",
     "access-control": "access control is rendered from cluster.minerva.selector",
     "resource-groups": "resource groups are rendered from cluster.minerva.selector.sources",
+    "password-authenticator": (
+        "password authentication is not wired by dataproduct-iac (it needs an https port, a keystore and "
+        "a password file mounted from a Secret); terminate TLS and authenticate in front of the cluster"
+    ),
 }
+# TLS and authentication: Trino would need an https port, a keystore and a password file (or other
+# authenticator) mounted into the pods, and probes on the https port. None of that is rendered, so
+# these keys would either fail the boot or leave a server nobody can reach; refused with the reason.
+_UNWIRED_PREFIXES = (
+    "http-server.https.",
+    "http-server.authentication.",
+    "internal-communication.https.",
+    "web-ui.authentication.",
+)
+_UNWIRED_MESSAGE = (
+    "{key}: TLS and authentication are not wired by dataproduct-iac (no https port, no keystore or "
+    "password file mounted from a Secret, probes on http); terminate TLS and authenticate in front of the "
+    "cluster (ingress or load balancer) and remove this key"
+)
 # Keys this renderer owns; a manifest value would break the cluster wiring.
 _MANAGED: dict[str, set[str]] = {
     "config": {"coordinator", "discovery.uri", "http-server.http.port"},
@@ -289,6 +308,9 @@ def _translate_envs(
                 )
             )
             continue
+        if file == "config" and prop.startswith(_UNWIRED_PREFIXES):
+            problems.append(Problem(_env_path(role, key), _UNWIRED_MESSAGE.format(key=prop)))
+            continue
         if prop in _MANAGED.get(file, set()):
             problems.append(
                 Problem(
@@ -357,10 +379,16 @@ def node_config(
     return NodeConfig(role, properties, jvm_options, plain, memory, grace_period=grace)
 
 
-def termination_grace_seconds(worker: NodeConfig, warnings: list[str]) -> int:
-    """Trino waits the grace period, then for running tasks, then the grace period again."""
-    config = worker.properties["config.properties"]
+def termination_grace_seconds(coordinator: NodeConfig, worker: NodeConfig, warnings: list[str]) -> int:
+    """How long Kubernetes lets a worker drain: its grace period, the longest query, the grace period.
+
+    A worker asked to shut down waits ``shutdown.grace-period``, then for its running tasks, then the
+    grace period again. How long a task can run is bounded by ``query.max-run-time`` /
+    ``query.max-execution-time``, which only the coordinator enforces: they are read from the
+    coordinator's config (on a worker they do nothing).
+    """
     grace = int(parse_duration(worker.grace_period)) if _valid_duration(worker.grace_period) else 120
+    config = coordinator.properties["config.properties"]
     bounds = [
         int(parse_duration(config[k]))
         for k in ("query.max-run-time", "query.max-execution-time")
@@ -371,8 +399,8 @@ def termination_grace_seconds(worker: NodeConfig, warnings: list[str]) -> int:
     else:
         longest = DEFAULT_LONGEST_QUERY_SECONDS
         warnings.append(
-            "workers set neither query.max-run-time nor query.max-execution-time: a worker that is "
-            f"shutting down waits at most {DEFAULT_LONGEST_QUERY_SECONDS // 60} minutes for running "
+            "the coordinator sets neither query.max-run-time nor query.max-execution-time: a worker that "
+            f"is shutting down waits at most {DEFAULT_LONGEST_QUERY_SECONDS // 60} minutes for running "
             "queries before Kubernetes kills it"
         )
     return 2 * grace + longest + 30

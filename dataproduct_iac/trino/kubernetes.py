@@ -7,12 +7,14 @@ values the caller supplies (the component passes ``pulumi.Output.secret`` values
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from .access import SHUTDOWN_USER
 from .config import CONFIG_DIR, DATA_DIR, HTTP_PORT, TMP_DIR, NodeConfig
 from .render import RenderedCluster
+from .units import GIB
 
 Obj = dict[str, Any]
 
@@ -155,6 +157,13 @@ def _pre_stop_script() -> str:
     )
 
 
+def data_size_limit(node: NodeConfig) -> str:
+    """The data volume holds the heap dump written on an OutOfMemoryError (``-XX:HeapDumpPath``): room
+    for one dump of the whole heap plus 1Gi for the node's own files, so a dump cannot fill the node's
+    disk (an emptyDir without a limit can)."""
+    return f"{math.ceil(node.memory.heap_bytes / GIB) + 1}Gi"
+
+
 def _pod_template(rendered: RenderedCluster, node: NodeConfig) -> Obj:
     role = node.role
     config_map = rendered.names.coordinator if role == "coordinator" else rendered.names.worker
@@ -206,7 +215,7 @@ def _pod_template(rendered: RenderedCluster, node: NodeConfig) -> Obj:
         "volumes": [
             {"name": "config", "configMap": {"name": config_map}},
             {"name": "catalog", "configMap": {"name": rendered.names.catalog}},
-            {"name": "data", "emptyDir": {}},
+            {"name": "data", "emptyDir": {"sizeLimit": data_size_limit(node)}},
             {"name": "tmp", "emptyDir": {}},
         ],
     }

@@ -206,7 +206,7 @@ def render_cluster(
         warnings.append(
             "debug.trinoLogLevel is DEBUG: io.trino logs at DEBUG level, expect a large log volume"
         )
-    grace = termination_grace_seconds(worker, warnings)
+    grace = termination_grace_seconds(coordinator, worker, warnings)
 
     shared = {
         "access-control.properties": write_properties(
