@@ -9,6 +9,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .diagnostics import Diagnostic, ManifestError
+from .errors import DataproductError
 from .graph import Graph, resolve
 from .loader import LoadResult, load
 from .placeholders import ValueSources
@@ -41,6 +42,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "DataproductError",
     "Diagnostic",
     "Graph",
     "LoadResult",

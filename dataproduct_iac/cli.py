@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from . import __version__
 from .diagnostics import ManifestError
+from .errors import DataproductError
 
 EPILOG = """examples:
   dataproduct validate examples/traffic-source-analysis/manifests --values examples/traffic-source-analysis/values.yaml
@@ -24,10 +25,6 @@ EPILOG = """examples:
 
 exit codes: 0 success, 1 bad input or error, 2 changes/drift/partial results (where a command says so)
 """
-
-
-class UsageError(Exception):
-    """A problem with how the command was called (exit 1, no traceback)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         print(exc.summary(), file=sys.stderr)
         return 1
-    except UsageError as exc:
+    except DataproductError as exc:  # what the user can fix; any other exception is a bug: let it show
         print(f"dataproduct {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -97,8 +94,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m dataproduct_iac.cli`: run the imported module's main, so that the UsageError the
-    # commands raise (dataproduct_iac.cli.UsageError) is the class main() catches, not __main__'s copy.
-    from dataproduct_iac.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import DataproductError
 
 PathElement = str | int
 FieldPath = tuple[PathElement, ...]
@@ -45,14 +47,18 @@ class Diagnostic:
         }
 
 
-@dataclass
-class ManifestError(Exception):
+class ManifestError(DataproductError):
     """Bad input: one or more diagnostics, all collected before anything is built."""
 
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(self.summary())
+    def __init__(self, diagnostics: Iterable[Diagnostic] = ()) -> None:
+        self.diagnostics = list(diagnostics)
+        only = self.diagnostics[0] if len(self.diagnostics) == 1 else None
+        super().__init__(
+            self.summary(),
+            file=only.file if only else None,
+            line=only.line if only else None,
+            field=only.field if only else None,
+        )
 
     def summary(self) -> str:
         count = len(self.diagnostics)

@@ -398,7 +398,7 @@ class _Loader:
         except UnknownKind as exc:
             path = (*prefix, exc.field) if exc.field != "<document>" else prefix
             self.errors.append(
-                Diagnostic(document.file, document.line_of(path), format_field_path(path), str(exc))
+                Diagnostic(document.file, document.line_of(path), format_field_path(path), exc.message)
             )
             return None
         unresolved = (
@@ -460,7 +460,7 @@ class _Loader:
                 try:
                     holder.file_text(key)  # the model keeps the text: read once
                 except SecretFileError as exc:
-                    self.errors.append(item.diagnostic((*where, key), f"file {rel!r} {exc}"))
+                    self.errors.append(item.diagnostic((*where, key), f"file {rel!r} {exc.message}"))
 
     def _resolved_files(
         self, item: Loaded, files: dict[str, str], where: FieldPath, base: str, root: str

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import DataproductError
+
 _ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 """Trino's rule for ``node.environment``: lower-case alphanumerics and underscores."""
 _PARTITION = re.compile(r"^aws(-[a-z]+)*$")
@@ -26,11 +28,12 @@ DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.33.4"
 """The official kubectl image, pinned; runs the Trino restart and scaling CronJobs."""
 
 
-class SettingError(ValueError):
-    """A setting's value is not allowed; ``attribute`` names the StackSettings field."""
+class SettingError(DataproductError, ValueError):
+    """A setting's value is not allowed; ``attribute`` names the StackSettings field (also a
+    ``ValueError``, as Python code constructing the settings expects of a bad value)."""
 
     def __init__(self, attribute: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, field=attribute)
         self.attribute = attribute
 
 

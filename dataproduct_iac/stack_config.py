@@ -557,7 +557,7 @@ def _build_settings(
     try:
         return StackSettings(project=project, stack=stack, region=region, **values)
     except SettingError as exc:
-        problems.append(location.problem(to_camel(exc.attribute), str(exc)))
+        problems.append(location.problem(to_camel(exc.attribute), exc.message))
         return StackSettings(project=project, stack=stack)
 
 

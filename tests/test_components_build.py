@@ -13,10 +13,10 @@ from dataproduct_iac.components import (
     BundleArgs,
     DataProduct,
     DataProductArgs,
-    DataProductError,
     Depot,
     DepotArgs,
 )
+from dataproduct_iac.errors import ComponentArgsError
 from dataproduct_iac.graph import resolve
 from dataproduct_iac.loader import load
 from dataproduct_iac.manifests import Bundle as BundleModel
@@ -205,13 +205,13 @@ def test_data_product_validates(output_depot: str, with_bundle: bool, message: s
             "sales-orders", DataProductArgs(product_model(output_depot), settings, {"sales": depot}, bundle)
         )
 
-    with pytest.raises(DataProductError, match=message):
+    with pytest.raises(ComponentArgsError, match=message):
         run_program(program_, project="p", stack="dev")
 
 
 def test_rejected_data_product_registers_nothing() -> None:
     settings = StackSettings()
-    refused: list[DataProductError] = []
+    refused: list[ComponentArgsError] = []
 
     def program_() -> None:
         depot = Depot("sales", DepotArgs(sales_depot(), settings))
@@ -219,7 +219,7 @@ def test_rejected_data_product_registers_nothing() -> None:
             DataProduct(
                 "sales-orders", DataProductArgs(product_model("elsewhere"), settings, {"sales": depot})
             )
-        except DataProductError as exc:
+        except ComponentArgsError as exc:
             refused.append(exc)
 
     plan = run_program(program_, project="p", stack="dev")

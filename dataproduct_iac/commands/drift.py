@@ -40,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
 
 def run_live(args: argparse.Namespace) -> int:
     from .. import program
-    from ..cli import UsageError
     from ..drift.live import AwsClients, desired_state, exit_code, run_checks
     from ..drift.report import render_findings
+    from ..errors import UsageError
     from ..stack_config import PLACEHOLDER_SECRET, stack_inputs
     from ._inputs import add_cli_values, print_warnings
 

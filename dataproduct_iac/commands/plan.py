@@ -35,10 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import pulumi
-
     from .. import program
-    from ..cli import UsageError
+    from ..errors import UsageError
     from ..plan import render_text, run_program
     from ..stack_config import stack_inputs
 
@@ -49,12 +47,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--json {args.json_file}: the directory {json_path.parent} does not exist")
     prepared = program.prepare(inputs)
 
-    try:
-        plan = run_program(
-            lambda: program.deploy(prepared), project=stack_file.project, stack=args.stack, preview=True
-        )
-    except (ValueError, pulumi.RunError) as exc:
-        raise UsageError(str(exc)) from None
+    plan = run_program(
+        lambda: program.deploy(prepared), project=stack_file.project, stack=args.stack, preview=True
+    )
     duplicates = plan.duplicate_urns()
     if duplicates:
         raise UsageError("the program registers the same URN twice: " + ", ".join(duplicates))

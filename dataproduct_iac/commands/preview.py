@@ -57,22 +57,16 @@ def owners(args: argparse.Namespace) -> dict[str, str]:
 
 
 def run_engine_command(args: argparse.Namespace, *, refresh: bool) -> int:
-    from ..cli import UsageError
-    from ..drift.automation import EngineError, PulumiMissing, pulumi_cli, run_engine
+    from ..drift.automation import pulumi_cli, run_engine
     from ..drift.changes import group_events
     from ..drift.report import render_changes
+    from ..errors import UsageError
 
     if not args.stack:
         raise UsageError("--stack is required (e.g. --stack dev)")
-    try:
-        pulumi_cli()
-    except PulumiMissing as exc:
-        raise UsageError(str(exc)) from None
+    pulumi_cli()  # before reading the manifests: without the CLI, say so first
     ownership = owners(args)
-    try:
-        result = run_engine(args.stack, refresh=refresh, work_dir=args.cwd, create=not refresh)
-    except (EngineError, PulumiMissing) as exc:
-        raise UsageError(str(exc)) from None
+    result = run_engine(args.stack, refresh=refresh, work_dir=args.cwd, create=not refresh)
     changes = group_events(
         result.events, mode="drift" if refresh else "preview", stack=args.stack, owners=ownership
     )

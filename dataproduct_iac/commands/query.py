@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _server_from_stack(cluster: str, stack: str) -> str:
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     hint = (
         f"pass --server or set {SERVER_ENV} (for example --server http://127.0.0.1:8080 after "
@@ -84,8 +84,8 @@ def _server_from_stack(cluster: str, stack: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import UsageError
-    from ..trino.client import FORMATTERS, ClientError, TrinoConnection, execute
+    from ..errors import UsageError
+    from ..trino.client import FORMATTERS, TrinoConnection, execute
 
     server = args.server or os.environ.get(SERVER_ENV)
     if not server:
@@ -111,19 +111,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give either --insecure or --ca-cert, not both")
     verify: bool | str = False if args.insecure else (args.ca_cert or True)
     user = args.user or os.environ.get(USER_ENV) or getpass.getuser()
-    try:
-        connection = TrinoConnection(
-            server=server,
-            user=user,
-            password=password,
-            jwt=jwt,
-            catalog=args.catalog,
-            schema=args.schema,
-            verify=verify,
-            timeout=args.timeout,
-        )
-        result = execute(connection, args.sql)
-    except ClientError as exc:
-        raise UsageError(str(exc)) from None
+    connection = TrinoConnection(
+        server=server,
+        user=user,
+        password=password,
+        jwt=jwt,
+        catalog=args.catalog,
+        schema=args.schema,
+        verify=verify,
+        timeout=args.timeout,
+    )
+    result = execute(connection, args.sql)
     sys.stdout.write(FORMATTERS[args.format](result))
     return 0

@@ -75,7 +75,7 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
     """Settings from the depot manifest, its read secret and its scanner workflow; and a boto3 session."""
     import boto3
 
-    from ..cli import UsageError
+    from ..errors import UsageError
     from ..manifests import Acl
     from ..manifests.depot import S3Connection
     from ..scanner import DatabaseNaming
@@ -151,16 +151,13 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import UsageError
+    from ..errors import UsageError
     from ..scanner import DatabaseNaming, ScanSettings, scan_depot
-    from ..scanner.env import EnvError, settings_from_env
+    from ..scanner.env import settings_from_env
     from ..scanner.report import Progress
     from ._inputs import emit_json, stack_settings
 
-    try:
-        env_values = settings_from_env(os.environ)
-    except EnvError as exc:
-        raise UsageError(str(exc)) from None
+    env_values = settings_from_env(os.environ)
     output = args.output or env_values.pop("output", "text")
     env_values.pop("output", None)
     if output not in ("text", "json"):
@@ -204,10 +201,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("DATAPRODUCT_SCAN_DELETED_ACTION must be flag or delete")
     if values.get("retry_mode", "standard") not in ("standard", "adaptive", "legacy"):
         raise UsageError("the retry mode must be standard or adaptive")
-    try:
-        settings = ScanSettings(**values, session=session, progress=Progress() if output == "text" else None)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    settings = ScanSettings(**values, session=session, progress=Progress() if output == "text" else None)
     report = scan_depot(settings)
     if output == "json":
         emit_json(report.as_dict())

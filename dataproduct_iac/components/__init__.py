@@ -12,7 +12,7 @@ from typing import Any
 from .build import BuildResult, build, collections_by_depot
 from .bundle import Bundle, BundleArgs
 from .depot import Depot, DepotArgs, DepotConnection
-from .product import DataProduct, DataProductArgs, DataProductError
+from .product import DataProduct, DataProductArgs
 from .secret import InstanceSecret, InstanceSecretArgs
 
 _LAZY = {
@@ -36,7 +36,6 @@ __all__ = [
     "BundleArgs",
     "DataProduct",
     "DataProductArgs",
-    "DataProductError",
     "Depot",
     "DepotArgs",
     "DepotConnection",

@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ..errors import ComponentArgsError
 from ..manifests import Acl, DatasetAddress
 from ..manifests import DataProduct as DataProductModel
 from ..manifests.product import DatasetReference
@@ -22,10 +23,6 @@ from .bundle import Bundle
 from .depot import Depot
 
 TYPE = "dataproduct:index:DataProduct"
-
-
-class DataProductError(ValueError):
-    """A data product does not fit the program: an unknown depot, a read-only output, a missing bundle."""
 
 
 @dataclass
@@ -56,7 +53,7 @@ class DataProduct(pulumi.ComponentResource):
         model, settings = args.product, args.settings
         problems = _check(args)
         if problems:  # refuse before registering anything
-            raise DataProductError(f"data product {model.name!r}: " + "; ".join(problems))
+            raise ComponentArgsError(f"data product {model.name!r}: " + "; ".join(problems))
         super().__init__(TYPE, name, None, opts)
         self.model = model
         used = sorted({ref.address.depot for ref in _dataset_refs(model) if ref.address.depot in args.depots})

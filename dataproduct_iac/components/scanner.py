@@ -24,6 +24,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..errors import ComponentArgsError
 from ..manifests import Depot, InstanceSecret, Workflow
 from ..manifests.depot import S3Connection
 from ..manifests.workflow import DagJob, FilterPattern
@@ -63,13 +64,13 @@ def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
     """The workflow's scanner jobs for ``depot`` in topological order (ties in manifest order)."""
     jobs = [j for j in workflow.scanner_jobs if j.spec.stack_spec.depot_address.depot == depot]
     if not jobs:
-        raise ValueError(f"workflow {workflow.name!r} has no scanner job for depot {depot!r}")
+        raise ComponentArgsError(f"workflow {workflow.name!r} has no scanner job for depot {depot!r}")
     mine = {j.name for j in jobs}
     every = {j.name for j in workflow.workflow.dag}
     for job in jobs:
         for dep in job.dependencies:
             if dep not in mine and dep in every:
-                raise ValueError(
+                raise ComponentArgsError(
                     f"workflow {workflow.name!r}: job {job.name!r} depends on {dep!r}, which does not scan "
                     f"depot {depot!r}; one ScannerJob runs one depot's jobs in order and cannot wait for "
                     "another depot's job (split the workflow, or make them independent)"
@@ -82,7 +83,9 @@ def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
         ]
         if not ready:
             cycle = ", ".join(j.name for j in remaining)
-            raise ValueError(f"workflow {workflow.name!r}: the jobs {cycle} depend on each other in a cycle")
+            raise ComponentArgsError(
+                f"workflow {workflow.name!r}: the jobs {cycle} depend on each other in a cycle"
+            )
         done.append(ready[0])
         remaining.remove(ready[0])
     return done
@@ -240,7 +243,9 @@ class ScannerJob(pulumi.ComponentResource):
         settings = args.settings
         connection = depot.connection
         if not isinstance(connection, S3Connection):
-            raise ValueError(f"depot {depot.name!r} is {depot.depot_type.value}; the scanner reads S3 depots")
+            raise ComponentArgsError(
+                f"depot {depot.name!r} is {depot.depot_type.value}; the scanner reads S3 depots"
+            )
         jobs = ordered_jobs(args.workflow, depot.name)
         super().__init__(TYPE, name, None, opts)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from ..errors import ComponentArgsError
 from ..manifests import InstanceSecret as InstanceSecretModel
 from ..manifests.instance_secret import SecretFileError
 from ..settings import StackSettings
@@ -48,7 +49,9 @@ def secret_value(secret: InstanceSecretModel) -> pulumi.Output[str]:
         try:
             values[key] = spec.file_text(key)
         except SecretFileError as exc:
-            raise ValueError(f"instance-secret {secret.name!r}: the file for key {key!r} {exc}") from None
+            raise ComponentArgsError(
+                f"instance-secret {secret.name!r}: the file for key {key!r} {exc.message}"
+            ) from None
     return pulumi.Output.secret(json.dumps(values, sort_keys=True))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import DataproductError
 from ..stack_config import find_project_root
 
 INSTALL_HINT = (
@@ -28,14 +29,14 @@ INSTALL_HINT = (
 )
 
 
-class PulumiMissing(RuntimeError):
+class PulumiMissing(DataproductError):
     """The ``pulumi`` CLI is not installed."""
 
     def __init__(self) -> None:
         super().__init__(INSTALL_HINT)
 
 
-class EngineError(RuntimeError):
+class EngineError(DataproductError):
     """The engine ran and failed (bad stack, backend, credentials, program error)."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import DataproductError
 from .base import ResourceMeta, StrictModel
 from .bundle import Bundle, BundleResource
 from .cluster import Cluster
@@ -26,12 +27,13 @@ MODELS: dict[str, type[ResourceMeta]] = {
 """Kind → model. The kind of a data product is ``product`` (its ``type`` is ``data``)."""
 
 
-class UnknownKind(ValueError):
-    """The document is not a manifest of a supported kind."""
+class UnknownKind(DataproductError):
+    """The document is not a manifest of a supported kind; ``field`` names the field that says so."""
+
+    field: str
 
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def kind_of(document: Any) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, StringConstraints
 
+from ..errors import DataproductError
 from .base import ResourceMeta, StrictModel, new_dict
 
 SecretKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
@@ -26,8 +27,9 @@ SecretValue = Annotated[SecretStr, BeforeValidator(_scalar_text)]
 """A secret value: text, masked in every repr, never echoed in an error."""
 
 
-class SecretFileError(ValueError):
-    """A ``files`` entry that cannot be a secret's value; the message never holds the content."""
+class SecretFileError(DataproductError):
+    """A ``files`` entry that cannot be a secret's value; ``message`` (never the content) says why, as
+    a phrase that follows the file's name, ``file`` names it."""
 
 
 def read_secret_text(path: str) -> str:
@@ -36,9 +38,9 @@ def read_secret_text(path: str) -> str:
         with open(path, "rb") as stream:
             return stream.read().decode("utf-8")
     except UnicodeDecodeError:
-        raise SecretFileError("is not UTF-8 text") from None
+        raise SecretFileError("is not UTF-8 text", file=path) from None
     except OSError as exc:
-        raise SecretFileError(f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+        raise SecretFileError(f"cannot be read: {exc.strerror or type(exc).__name__}", file=path) from None
 
 
 class SecretFiles:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from .. import __version__
+from ..errors import DataproductError
 from . import glue as g
 from .layout import CSV, FORMATS, ICEBERG, JSON, PARQUET, Dataset, group_objects, list_objects
 from .readers import CorruptFile, FileSchema, read_csv, read_iceberg, read_json_lines, read_parquet
@@ -30,6 +31,10 @@ class NameFilter(Protocol):
     """Include/exclude patterns (``manifests.workflow.FilterPattern`` fits)."""
 
     def admits(self, name: str) -> bool: ...
+
+
+class ScanSettingError(DataproductError, ValueError):
+    """A scan setting that cannot be used (also a ``ValueError``, as Python callers expect)."""
 
 
 class DatasetError(ValueError):
@@ -105,15 +110,15 @@ class ScanSettings:
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+            raise ScanSettingError("concurrency must be at least 1")
         if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+            raise ScanSettingError("max_attempts must be at least 1")
         unknown = set(self.formats) - set(FORMATS)
         if unknown:
-            raise ValueError(f"unknown formats {sorted(unknown)}; known: {', '.join(FORMATS)}")
+            raise ScanSettingError(f"unknown formats {sorted(unknown)}; known: {', '.join(FORMATS)}")
         for entry in self.only:
             if not re.fullmatch(r"[^/]+(/[^/]+)?", entry.strip("/")):
-                raise ValueError(f"--only {entry!r}: expected 'collection' or 'collection/dataset'")
+                raise ScanSettingError(f"--only {entry!r}: expected 'collection' or 'collection/dataset'")
 
     @property
     def root(self) -> str:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import DataproductError
+
 ENV_PREFIX = "DATAPRODUCT_SCAN_"
 
 ENV_VARS: dict[str, str] = {
@@ -37,7 +39,7 @@ ENV_VARS: dict[str, str] = {
 }
 
 
-class EnvError(ValueError):
+class EnvError(DataproductError):
     """An environment variable with a value that cannot be used (named, value not echoed)."""
 
 
@@ -108,9 +110,7 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
                         "excludes": _json_list(f"{ENV_PREFIX}{kind}_EXCLUDES", excludes or "[]"),
                     }
                 )
-            except ValueError as exc:
-                if isinstance(exc, EnvError):
-                    raise
+            except ValueError:  # pydantic's ValidationError
                 raise EnvError(f"{ENV_PREFIX}{kind}_INCLUDES/EXCLUDES: invalid pattern") from None
     if f"{ENV_PREFIX}DATABASE_OVERRIDES" in env:
         name = f"{ENV_PREFIX}DATABASE_OVERRIDES"

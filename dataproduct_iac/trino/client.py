@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import DataproductError
+
 DEFAULT_SOURCE = "dataproduct-iac"
 
 
-class ClientError(Exception):
+class ClientError(DataproductError):
     """The statement could not be run (connection, authentication or query failure)."""
 
 
