@@ -6,13 +6,12 @@ components are imported on first use, so ``import dataproduct_iac`` stays light.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .diagnostics import Diagnostic, ManifestError
 from .errors import DataproductError
 from .graph import Graph, resolve
 from .loader import LoadResult, load
 from .placeholders import ValueSources
+from .version import __version__
 
 # The Pulumi side, imported on first attribute access (``dataproduct_iac.build``, ``dataproduct_iac.Depot``).
 _COMPONENTS = (

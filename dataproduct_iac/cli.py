@@ -14,9 +14,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import __version__
 from .diagnostics import ManifestError
 from .errors import DataproductError
+from .version import __version__
 
 EPILOG = """examples:
   dataproduct validate examples/traffic-source-analysis/manifests --values examples/traffic-source-analysis/values.yaml

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from .. import __version__
 from ..errors import DataproductError
+from ..version import __version__
 from . import glue as g
 from .layout import CSV, FORMATS, ICEBERG, JSON, PARQUET, Dataset, group_objects, list_objects
 from .readers import CorruptFile, FileSchema, read_csv, read_iceberg, read_json_lines, read_parquet
