@@ -101,6 +101,11 @@ RULES = [
         ("dataproduct_iac.scanner",),
         ("dataproduct_iac.components",),
     ),
+    (
+        "the scan command (the scanner image's entry point) never imports pulumi",
+        ("dataproduct_iac.commands.scan", "dataproduct_iac.cli"),
+        PULUMI,
+    ),
     ("Trino rendering never imports pulumi", ("dataproduct_iac.trino",), PULUMI),
     (
         "Trino rendering never imports the components",
