@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,3 +55,18 @@ def empty_moto_endpoint(_moto_server: MotoServer, moto_endpoint: str) -> str:
     they find or create fixed names."""
     _moto_server.reset()
     return moto_endpoint
+
+
+@pytest.fixture(scope="session")
+def trino_server_home() -> Path:
+    """The pinned Trino server, fetched once per machine; skipped (with the reason) where this machine
+    cannot run it, unless DATAPRODUCT_TRINO_REQUIRED=1 (.ci/run), where that is a failure."""
+    from trino_dist import TrinoUnavailable, java_home, server_home
+
+    try:
+        java_home()
+        return server_home()
+    except TrinoUnavailable as exc:
+        if os.environ.get("DATAPRODUCT_TRINO_REQUIRED") == "1":
+            pytest.fail(f"a real Trino is required here (DATAPRODUCT_TRINO_REQUIRED=1): {exc}")
+        pytest.skip(f"no real Trino on this machine: {exc}")

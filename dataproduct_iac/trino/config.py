@@ -58,6 +58,21 @@ BASE_JVM_OPTIONS: tuple[str, ...] = (
     f"-Djava.io.tmpdir={TMP_DIR}",
 )
 
+# Connectors that refuse to load without extra JVM arguments on Java 24+ (Trino 476 checks this at
+# start-up: "Connector 'snowflake' requires additional JVM argument(s)"; found by booting it).
+CONNECTOR_JVM_OPTIONS: dict[str, tuple[str, ...]] = {
+    "snowflake": ("--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"),
+}
+
+
+def connector_jvm_options(connectors: set[str]) -> list[str]:
+    """The extra JVM arguments the given connectors need, each once, in a stable order."""
+    out: list[str] = []
+    for connector in sorted(connectors):
+        out.extend(o for o in CONNECTOR_JVM_OPTIONS.get(connector, ()) if o not in out)
+    return out
+
+
 # CONF__<file>__<key>: the files Trino reads from etc/ that users may add keys to.
 CONF_FILES: dict[str, str] = {
     "config": "config.properties",

@@ -21,6 +21,7 @@ from .config import (
     HTTP_PORT,
     NodeConfig,
     PodResources,
+    connector_jvm_options,
     node_config,
     pod_resources,
     query_memory_warnings,
@@ -188,6 +189,8 @@ def render_cluster(
         warnings=warnings,
     )
     catalogs, bindings = render_catalogs(cluster, depots, depot_secrets, settings, problems)
+    for node in (coordinator, worker):
+        node.jvm_options.extend(connector_jvm_options({c.connector for c in catalogs.values()}))
 
     for index, scaling in enumerate(cluster.cluster.maintenance.scaling_crons):
         if scaling.resources is not None:
