@@ -1,4 +1,5 @@
-"""Live drift checks against a moto server on 127.0.0.1: deploy with boto3, tamper, detect."""
+"""Live drift checks against a moto server on 127.0.0.1: deploy what the stack program registers (with
+boto3), tamper, detect."""
 
 from __future__ import annotations
 
@@ -10,22 +11,25 @@ from typing import Any
 import pytest
 from helpers.aws import REGION, fake_aws_env, free_port
 from helpers.cli import run_dataproduct
+from helpers.engine import RawMocks, plain
 
+from dataproduct_iac import program
 from dataproduct_iac.drift.live import (
     AwsClients,
     Desired,
     Finding,
     desired_state,
     exit_code,
-    expected_secret_tags,
     run_checks,
 )
 from dataproduct_iac.drift.report import render_findings
 from dataproduct_iac.graph import Graph, resolve
 from dataproduct_iac.loader import load, read_values_file
 from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.plan import run_program
+from dataproduct_iac.program import Prepared
+from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot
 from dataproduct_iac.settings import StackSettings
-from dataproduct_iac.wiring import ownership_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
@@ -78,68 +82,101 @@ def graph(manifests: list[Path]) -> Graph:
 SETTINGS = StackSettings(stack="local", environment="local", tags={"team": "marketing"})
 
 
-def _tls_policy(bucket: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
+def deploy(graph: Graph, settings: StackSettings, aws: AwsClients) -> None:
+    """What `pulumi up` creates, made with boto3 from the program's own registrations (the stack
+    program run on the mock engine, secret values included), then a scan of the depot's data: the
+    drift checks' expectations take no part in it."""
+    mocks = RawMocks(preview=False)
+    run_program(
+        lambda: program.deploy(Prepared(graph, settings)),
+        project=settings.project,
+        stack=settings.stack,
+        mocks=mocks,
     )
-
-
-def deploy(graph: Graph, settings: StackSettings, desired: Desired, aws: AwsClients) -> None:
-    """What `pulumi up` would have created, built with boto3 (plus a scan's Glue tables)."""
-    for node in graph.of_kind("instance-secret"):
-        tags = expected_secret_tags(node.manifest, settings, ownership_of(graph, node.key, settings))
-        aws.secretsmanager.create_secret(
-            Name=settings.secret_name(node.name),
-            SecretString=node.manifest.secret_json(),
-            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in mocks.resources:
+        by_type.setdefault(resource.typ, []).append(plain(resource.inputs))
+    for secret in by_type.pop("aws:secretsmanager/secret:Secret", []):
+        tags = [{"Key": k, "Value": v} for k, v in secret["tags"].items()]
+        aws.secretsmanager.create_secret(Name=secret["name"], Tags=tags)
+    for version in by_type.pop("aws:secretsmanager/secretVersion:SecretVersion", []):
+        aws.secretsmanager.put_secret_value(
+            SecretId=version["secretId"], SecretString=version["secretString"]
         )
-    for bucket in desired.buckets:
-        name = bucket.physical
-        aws.s3.create_bucket(Bucket=name)
-        aws.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    for bucket in by_type.pop("aws:s3/bucket:Bucket", []):
+        aws.s3.create_bucket(Bucket=bucket["bucket"])
+    for versioning in by_type.pop("aws:s3/bucketVersioning:BucketVersioning", []):
+        status = versioning["versioningConfiguration"]["status"]
+        aws.s3.put_bucket_versioning(Bucket=versioning["bucket"], VersioningConfiguration={"Status": status})
+    for encryption in by_type.pop(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", []
+    ):
+        rules = [
+            {
+                "ApplyServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"],
+                    **(
+                        {"KMSMasterKeyID": key}
+                        if (key := rule["applyServerSideEncryptionByDefault"].get("kmsMasterKeyId"))
+                        else {}
+                    ),
+                },
+                "BucketKeyEnabled": rule.get("bucketKeyEnabled", False),
+            }
+            for rule in encryption["rules"]
+        ]
         aws.s3.put_bucket_encryption(
-            Bucket=name,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
+            Bucket=encryption["bucket"], ServerSideEncryptionConfiguration={"Rules": rules}
         )
-        aws.s3.put_public_access_block(
-            Bucket=name,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
+    for block in by_type.pop("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", []):
+        names = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+        config = {name: bool(block.get(name[0].lower() + name[1:])) for name in names}
+        aws.s3.put_public_access_block(Bucket=block["bucket"], PublicAccessBlockConfiguration=config)
+    # applied after the scan below: moto enforces the TLS-only policy's deny on plain-HTTP requests
+    policies = by_type.pop("aws:s3/bucketPolicy:BucketPolicy", [])
+    for database in by_type.pop("aws:glue/catalogDatabase:CatalogDatabase", []):
+        aws.glue.create_database(
+            DatabaseInput={"Name": database["name"], "LocationUri": database["locationUri"]}
         )
-        aws.s3.put_bucket_policy(Bucket=name, Policy=_tls_policy(name))
-    for external in desired.external_buckets:
-        aws.s3.create_bucket(Bucket=external.bucket)
-    databases = {t.database for t in desired.tables} | {d.database for d in desired.databases}
-    for database in sorted(databases):
-        aws.glue.create_database(DatabaseInput={"Name": database})
-    for table in desired.tables:
-        aws.glue.create_table(DatabaseName=table.database, TableInput={"Name": table.table})
+    # What the drift checks do not look at (IAM policies, ownership controls, the product registry,
+    # Kubernetes objects): nothing of AWS that they check is left out.
+    assert not [t for t in by_type if t.startswith("aws:") and not t.startswith(UNCHECKED)], sorted(by_type)
+    # The partner's bucket exists (it is theirs, not the stack's).
+    aws.s3.create_bucket(Bucket="partner-drop")
+    # The scanner registers the depot's datasets as Glue tables, as `dataproduct scan` does.
+    depot = graph.get("depot", "s3depot")
+    assert depot is not None
+    bucket = settings.bucket_name(depot.manifest.connection.bucket)
+    for dataset in ("sessions", "traffic_sources"):
+        aws.s3.put_object(
+            Bucket=bucket, Key=f"raw/ga_sessions/{dataset}/part-0.csv", Body=b"id,source\n1,web\n"
+        )
+    report = scan_depot(
+        ScanSettings(
+            bucket=bucket,
+            prefix="raw",
+            depot="s3depot",
+            database_naming=DatabaseNaming.from_stack(settings, "s3depot"),
+            endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+        )
+    )
+    assert report.exit_code == 0, report.as_dict()
+    for policy in policies:
+        aws.s3.put_bucket_policy(Bucket=policy["bucket"], Policy=policy["policy"])
+
+
+UNCHECKED = (
+    "aws:iam/policy:Policy",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+)
 
 
 @pytest.fixture
 def deployed(empty_moto_endpoint: str, graph: Graph) -> tuple[Desired, AwsClients]:
-    desired = desired_state(graph, SETTINGS)
     aws = AwsClients.create(REGION)
-    deploy(graph, SETTINGS, desired, aws)
-    return desired, aws
+    deploy(graph, SETTINGS, aws)
+    return desired_state(graph, SETTINGS), aws
 
 
 def _check(desired: Desired, aws: AwsClients) -> list[Finding]:
@@ -391,8 +428,7 @@ def test_cli_live_reads_the_stack_file(empty_moto_endpoint: str, tmp_path: Path)
     )
     assert stack_file.notes == []
     prepared = program.prepare(inputs)
-    desired = desired_state(prepared.graph, prepared.settings)
-    deploy(prepared.graph, prepared.settings, desired, AwsClients.create(REGION))
+    deploy(prepared.graph, prepared.settings, AwsClients.create(REGION))
 
     args = ["drift", "--live", "--stack", "local"]
     env = {**os.environ, "PULUMI_CONFIG_PASSPHRASE": "local"}
