@@ -82,6 +82,10 @@ class StackSettings:
     """Image of the scanner Jobs (built from this repository's Dockerfile)."""
     scanner_service_account_role_arn: str | None = None
     """When set, scanner pods use IRSA (a ServiceAccount annotated with this role) instead of keys."""
+    stack_images: dict[str, str] = field(default_factory=dict)
+    """Container image per DataOS stack (``flare``, ``soda``, ``dbt``, or ``flare:7.0`` for one
+    version): workflow jobs of that stack run as Kubernetes Jobs of that image. Stack config key
+    ``dataproduct:stackImages``; a job of a stack without an image is refused at plan."""
     tags: dict[str, str] = field(default_factory=dict)
     """Extra tags on every AWS resource."""
 

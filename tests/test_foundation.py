@@ -6,6 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataproduct_iac import ManifestError, ValueSources, load, resolve
 from dataproduct_iac.loader import read_values_file
@@ -430,8 +432,23 @@ def test_bad_quantities(text: str) -> None:
         parse_quantity(text)
 
 
-@pytest.mark.parametrize("text", ["13 1 */2 * *", "0 0 * * MON-FRI", "@daily", "*/5 * * JAN,DEC 0"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "13 1 */2 * *",
+        "0 0 * * MON-FRI",
+        "@daily",
+        "*/5 * * JAN,DEC 0",
+        "0 0 * * sun-sat",
+        "? * * * ?",
+        "5/10 * * * *",
+        "0 0 1,,15 * *",
+        "@every 1h30m",
+        "@every 90s",
+    ],
+)
 def test_good_cron(text: str) -> None:
+    """What Kubernetes' parser (robfig/cron v3 ParseStandard) accepts."""
     assert check_cron(text)
 
 
@@ -446,11 +463,57 @@ def test_good_cron(text: str) -> None:
         "0 0 * * 8",
         "*/0 * * * *",
         "5-1 * * * *",
+        "0 3 * * 7",
+        "0 3 * * 5-7",
+        "0 0 MON * *",
+        "TZ=UTC 0 0 * *",
+        "@every soon",
+        "@reboot",
+        "*/5/2 * * * *",
     ],
 )
 def test_bad_cron(text: str) -> None:
     with pytest.raises(ValueError):
         check_cron(text)
+
+
+_CRON_BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+
+
+@st.composite
+def _cron_item(draw: st.DrawFn, low: int, high: int) -> str:
+    kind = draw(st.sampled_from(["*", "n", "range", "step"]))
+    a = draw(st.integers(low, high))
+    b = draw(st.integers(a, high))
+    if kind == "*":
+        return draw(st.sampled_from(["*", "?"]))
+    if kind == "n":
+        return str(a)
+    if kind == "range":
+        return f"{a}-{b}"
+    return f"{draw(st.sampled_from(['*', str(a), f'{a}-{b}']))}/{draw(st.integers(1, 60))}"
+
+
+@st.composite
+def _cron(draw: st.DrawFn) -> str:
+    fields = [
+        ",".join(draw(st.lists(_cron_item(low, high), min_size=1, max_size=3))) for low, high in _CRON_BOUNDS
+    ]
+    return " ".join(fields)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_cron())
+def test_every_expression_of_the_kubernetes_grammar_is_accepted(text: str) -> None:
+    assert check_cron(text) == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(_cron(), st.sampled_from(["7", "0-7", "7/2", "3,7"]))
+def test_day_of_week_seven_is_refused_wherever_it_appears(text: str, day_of_week: str) -> None:
+    expression = " ".join([*text.split(" ")[:4], day_of_week])
+    with pytest.raises(ValueError, match="day of week field: 7 is outside 0-6"):
+        check_cron(expression)
 
 
 def test_references() -> None:

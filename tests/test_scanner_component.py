@@ -171,7 +171,7 @@ def test_dag_runs_in_topological_order_as_init_containers() -> None:
     orders = pod["initContainers"][1]
     assert orders["resources"] == {
         "requests": {"cpu": "2", "memory": "512Mi"},
-        "limits": {"cpu": "1", "memory": "4Gi"},
+        "limits": {"cpu": "2", "memory": "4Gi"},  # the default limit (1) is raised to the request
     }
     env = {e["name"]: e.get("value") for e in orders["env"]}
     assert env["DATAPRODUCT_SCAN_BUCKET"] == "ga-data"  # external: the manifest's bucket
@@ -205,3 +205,16 @@ def test_dependency_on_another_depots_job_is_refused() -> None:
     assert [j.name for j in ordered_jobs(workflow, "s3depot")] == ["a"]
     with pytest.raises(ValueError, match="depends on 'a', which does not scan depot 'otherdepot'"):
         ordered_jobs(workflow, "otherdepot")
+
+
+def test_a_request_above_the_default_limit_raises_that_limit(seed: Any) -> None:
+    _, depot, secret = seed
+    workflow = workflow_with([scan_job("big", resources={"requests": {"cpu": "2", "memory": "4Gi"}})])
+    run = run_component(scanner(workflow, depot, secret, SETTINGS), preview=False, outputs=OUTPUTS)
+    job = k8s_object(next(r for r in run.resources if r.typ.endswith(":Job")))
+    kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["resources"] == {
+        "requests": {"cpu": "2", "memory": "4Gi"},
+        "limits": {"cpu": "2", "memory": "4Gi"},
+    }

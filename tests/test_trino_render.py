@@ -263,15 +263,11 @@ def test_small_cluster_defaults() -> None:
 
 def test_too_little_memory_and_limit_below_request() -> None:
     with pytest.raises(TrinoConfigError) as caught:
-        render_cluster(
-            small_cluster(resources={"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"cpu": "1"}}),
-            {},
-            {},
-            SETTINGS,
-        )
-    text = str(caught.value)
-    assert "at least 2Gi" in text
-    assert "limit 1 is below the request 2" in text
+        render_cluster(small_cluster(resources={"requests": {"cpu": "2", "memory": "1Gi"}}), {}, {}, SETTINGS)
+    assert "at least 2Gi" in str(caught.value)
+    # A limit below its request is refused by the model already (validate), before any rendering.
+    with pytest.raises(ValueError, match="cpu limit 1 is below the request 2"):
+        small_cluster(resources={"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "1"}})
 
 
 def test_jvm_opts_append_and_xmx_drives_the_heap() -> None:

@@ -27,6 +27,7 @@ import pulumi_kubernetes as k8s
 from ..errors import ComponentArgsError
 from ..manifests import Depot, InstanceSecret, Workflow
 from ..manifests.depot import S3Connection
+from ..manifests.values import parse_quantity
 from ..manifests.workflow import DagJob, FilterPattern
 from ..scanner.core import DatabaseNaming
 from ..scanner.credentials import credential_keys
@@ -92,9 +93,18 @@ def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
 
 
 def _resources(job: DagJob) -> dict[str, dict[str, str]]:
-    requests = {k: v for k, v in job.spec.resources.requests.model_dump().items() if v is not None}
-    limits = {k: v for k, v in job.spec.resources.limits.model_dump().items() if v is not None}
-    return {"requests": {**DEFAULT_REQUESTS, **requests}, "limits": {**DEFAULT_LIMITS, **limits}}
+    """The job's requests and limits over the defaults; a default limit below a given request is
+    raised to the request (Kubernetes refuses a request above its limit)."""
+    given_requests = {k: v for k, v in job.spec.resources.requests.model_dump().items() if v is not None}
+    given_limits = {k: v for k, v in job.spec.resources.limits.model_dump().items() if v is not None}
+    requests = {**DEFAULT_REQUESTS, **given_requests}
+    limits = {**DEFAULT_LIMITS, **given_limits}
+    for kind, request in requests.items():
+        if parse_quantity(limits[kind]) < parse_quantity(request):
+            if kind in given_limits:  # the model refuses this; a default request is below every limit
+                raise ValueError(f"{kind} limit {limits[kind]} is below the request {request}")
+            limits[kind] = request
+    return {"requests": requests, "limits": limits}
 
 
 def _filter_env(prefix: str, pattern: FilterPattern) -> list[dict[str, str]]:

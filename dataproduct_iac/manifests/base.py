@@ -172,14 +172,47 @@ def model_at(root: Any, loc: Sequence[str | int]) -> type[StrictModel] | None:
     return annotation if isinstance(annotation, type) and issubclass(annotation, StrictModel) else None
 
 
+_CLASS_NAMING_ERRORS = frozenset(
+    {"model_type", "model_attributes_type", "dataclass_type", "dataclass_exact_type", "is_instance_of"}
+)
+"""pydantic errors whose message names a Python class ("... or instance of CronSpec")."""
+
+
+def yaml_type(value: Any) -> str:
+    """What a YAML reader calls the type of ``value`` (the value itself is never shown)."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a value of another kind"
+
+
+def _mapping_expected(err: Any) -> InitErrorDetails:
+    message = f"expected a mapping of fields, got {yaml_type(err.get('input'))}"
+    return InitErrorDetails(
+        type=PydanticCustomError("mapping_type", message), loc=tuple(err["loc"]), input=err.get("input")
+    )
+
+
 def named_unknown_fields(root: Any, exc: ValidationError) -> ValidationError:
     """``exc`` (from validating ``root``: a model or a type such as ``list[Model]``) with each 'extra
-    inputs are not permitted' error naming the nearest known field."""
+    inputs are not permitted' error naming the nearest known field, and no message naming one of
+    our Python classes (a mapping given as a list says "expected a mapping of fields, got a list")."""
     rewritten: list[Any] = []
     for err in exc.errors():
         model = model_at(root, err["loc"][:-1]) if err["type"] == "extra_forbidden" and err["loc"] else None
         if model is not None:
             rewritten.append(_unknown_field_error(err, model.known_keys()))
+        elif err["type"] in _CLASS_NAMING_ERRORS:
+            rewritten.append(_mapping_expected(err))
         else:
             rewritten.append(reraisable(err))
     return ValidationError.from_exception_data(exc.title, rewritten)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, SecretStr, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, SecretStr, StringConstraints
 
 from ..errors import DataproductError
 from .base import ResourceMeta, StrictModel, new_dict
@@ -23,8 +24,25 @@ def _scalar_text(value: Any) -> Any:
     return value
 
 
-SecretValue = Annotated[SecretStr, BeforeValidator(_scalar_text)]
-"""A secret value: text, masked in every repr, never echoed in an error."""
+TEMPLATE_TEXT = re.compile(
+    r"^\s*(<[^<>\n]+>|\([^()\n]*\b(value|encoded|your)\b[^()\n]*\))\s*$", re.IGNORECASE
+)
+"""A value that is still the template text of a documentation example: ``<your-username>``,
+``"<password>"``, ``(base64 encoded value)``."""
+
+
+def _not_template_text(value: SecretStr) -> SecretStr:
+    if TEMPLATE_TEXT.match(value.get_secret_value()):
+        raise ValueError(
+            "the value is still template text from an example ('<...>' or '(... value)'); write the "
+            "real value, or a placeholder such as ${{db-password}} filled from --set, --values or "
+            "the environment"
+        )
+    return value
+
+
+SecretValue = Annotated[SecretStr, BeforeValidator(_scalar_text), AfterValidator(_not_template_text)]
+"""A secret value: text, masked in every repr, never echoed in an error; not template text."""
 
 
 class SecretFileError(DataproductError):

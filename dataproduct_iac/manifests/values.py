@@ -63,19 +63,20 @@ Quantity = Annotated[
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+# The rules of the parser Kubernetes CronJobs use (robfig/cron v3, ``cron.ParseStandard``): five
+# fields; day of week 0-6 (Sunday is 0; 7 is refused); names only for months and days of week;
+# ``*`` and ``?`` for any value; ``a-b``, ``/step`` (``N/step`` runs from N to the field's maximum);
+# empty items of a comma list are skipped; the descriptors below and ``@every <duration>``.
 _CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
-    (
-        "month",
-        1,
-        12,
-        {m: i + 1 for i, m in enumerate(_MONTHS)},
-    ),
-    ("day of week", 0, 7, {d: i for i, d in enumerate(_DAYS)}),
+    ("month", 1, 12, {m: i + 1 for i, m in enumerate(_MONTHS)}),
+    ("day of week", 0, 6, {d: i for i, d in enumerate(_DAYS)}),
 )
 _CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+_GO_DURATION = re.compile(r"^[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$")
+"""A Go ``time.ParseDuration`` text (``1h30m``, ``90s``), as ``@every`` takes it."""
 
 
 def _cron_value(token: str, name: str, low: int, high: int, names: dict[str, int]) -> int:
@@ -83,18 +84,32 @@ def _cron_value(token: str, name: str, low: int, high: int, names: dict[str, int
     if lowered in names:
         return names[lowered]
     if not token.isdigit():
-        raise ValueError(f"{name} field: {token!r} is not a number")
+        known = f" or a name ({', '.join(names)})" if names else ""
+        raise ValueError(f"{name} field: {token!r} is not a number{known}")
     number = int(token)
     if not low <= number <= high:
-        raise ValueError(f"{name} field: {number} is outside {low}-{high}")
+        hint = " (Sunday is 0; Kubernetes does not accept 7)" if name == "day of week" and number == 7 else ""
+        raise ValueError(f"{name} field: {number} is outside {low}-{high}{hint}")
     return number
 
 
 def check_cron(expression: str) -> str:
-    """Validate a five-field cron expression as Kubernetes CronJobs accept it."""
+    """Validate a cron expression as Kubernetes CronJobs accept it (see the rules above)."""
     text = " ".join(str(expression).split())
     if text in _CRON_MACROS:
         return text
+    if text.startswith("@every "):
+        if not _GO_DURATION.match(text[len("@every ") :]):
+            raise ValueError(f"{text!r}: '@every' takes a duration such as '1h30m' or '90s'")
+        return text
+    if text.startswith("@"):
+        raise ValueError(
+            f"unknown descriptor {text!r}; known: {', '.join(sorted(_CRON_MACROS))}, '@every <duration>'"
+        )
+    if "TZ" in text:
+        raise ValueError(
+            "a time zone goes in the 'timezone' field, not in the cron expression (TZ=, CRON_TZ=)"
+        )
     parts = text.split(" ")
     if len(parts) != 5:
         raise ValueError(
@@ -103,9 +118,13 @@ def check_cron(expression: str) -> str:
         )
     for token, (name, low, high, names) in zip(parts, _CRON_FIELDS, strict=True):
         for item in token.split(","):
-            base, _, step = item.partition("/")
-            if step and (not step.isdigit() or int(step) == 0):
+            if not item:
+                continue  # robfig/cron skips empty list items
+            base, slash, step = item.partition("/")
+            if slash and (not step.isdigit() or int(step) == 0):
                 raise ValueError(f"{name} field: step {step!r} must be a positive number")
+            if "/" in step:
+                raise ValueError(f"{name} field: {item!r} has more than one '/'")
             if base in ("*", "?"):
                 continue
             start, dash, end = base.partition("-")
@@ -120,7 +139,11 @@ def check_cron(expression: str) -> str:
 CronExpression = Annotated[
     str,
     AfterValidator(check_cron),
-    Field(description="A five-field cron expression (minute hour day-of-month month day-of-week)."),
+    Field(
+        description="A five-field cron expression (minute hour day-of-month month day-of-week) as "
+        "Kubernetes CronJobs parse it: day of week 0-6 (Sunday is 0), names for months and days, "
+        "@daily-style descriptors and '@every <duration>'."
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .base import ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at
 from .refs import DatasetAddress, parse_address
-from .values import CronExpression, Quantity, TimeZone
+from .values import CronExpression, Quantity, TimeZone, parse_quantity
 
 SUPPORTED_STACKS = ("scanner",)
 _STACK = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)(?::(?P<version>[A-Za-z0-9._-]+))?$")
@@ -40,8 +40,22 @@ class ResourceAmounts(StrictModel):
 
 
 class Resources(StrictModel):
+    """Kubernetes requests and limits; a request above its limit is refused (Kubernetes would)."""
+
     requests: ResourceAmounts = Field(default_factory=ResourceAmounts)
     limits: ResourceAmounts = Field(default_factory=ResourceAmounts)
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Resources:
+        for kind in ("cpu", "memory"):
+            request, limit = getattr(self.requests, kind), getattr(self.limits, kind)
+            if request is not None and limit is not None and parse_quantity(limit) < parse_quantity(request):
+                raise_at(
+                    ("limits", kind),
+                    f"{kind} limit {limit} is below the request {request}; Kubernetes refuses a "
+                    "container whose request exceeds its limit",
+                )
+        return self
 
 
 class FilterPattern(StrictModel):
@@ -146,8 +160,36 @@ class DagJob(StrictModel):
     spec: JobSpec
 
 
+def dag_cycle(needs: dict[str, list[str]]) -> list[str]:
+    """A cycle among jobs (job → the jobs it depends on), rotated to start at its job that comes
+    first in ``needs``; ``[]`` when there is none. Iterative: a long chain needs no deep recursion."""
+    order = {name: index for index, name in enumerate(needs)}
+    done: set[str] = set()
+    for root in needs:
+        if root in done:
+            continue
+        path: list[str] = [root]
+        on_path = {root}
+        pending = [iter(needs[root])]
+        while pending:
+            dep = next(pending[-1], None)
+            if dep is None:
+                pending.pop()
+                done.add(path[-1])
+                on_path.discard(path.pop())
+            elif dep in on_path:
+                cycle = path[path.index(dep) :]
+                pivot = cycle.index(min(cycle, key=order.__getitem__))
+                return cycle[pivot:] + cycle[:pivot]
+            elif dep in needs and dep not in done:
+                path.append(dep)
+                on_path.add(dep)
+                pending.append(iter(needs[dep]))
+    return []
+
+
 class WorkflowSpec(StrictModel):
-    """Job names are unique; dependencies name jobs of the same DAG."""
+    """Job names are unique; dependencies name jobs of the same DAG and form no cycle."""
 
     title: str | None = None
     schedule: Schedule | None = None
@@ -169,6 +211,14 @@ class WorkflowSpec(StrictModel):
                         f"job {job.name!r} depends on {dep!r}, which is not a job of this DAG "
                         f"(jobs: {', '.join(names)})",
                     )
+        cycle = dag_cycle({job.name: job.dependencies for job in self.dag})
+        if cycle:
+            index = names.index(cycle[0])
+            dep_index = self.dag[index].dependencies.index(cycle[1 % len(cycle)])
+            raise_at(
+                ("dag", index, "dependencies", dep_index),
+                "the DAG has a dependency cycle: " + " → ".join([*cycle, cycle[0]]),
+            )
         return self
 
 
