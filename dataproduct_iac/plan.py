@@ -87,12 +87,30 @@ class PlanMocks(pulumi_mocks.Mocks):
         return {}, None
 
 
+def engine_urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> str:
+    """The URN the Pulumi engine gives a resource: ``urn:pulumi:<stack>::<project>::<type chain>::<name>``.
+
+    The qualified type is the parent's whole qualified type, ``$``, the resource's own type; the root
+    stack is no part of it (a top-level resource's qualified type is its type). The SDK's mock monitor
+    keeps only the parent's last type, which hides a change of any ancestor but the closest.
+    """
+    qualified = type_
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != STACK_TYPE:
+            qualified = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The SDK's mock monitor, recording every RegisterResource request."""
+    """The SDK's mock monitor, recording every RegisterResource request, with the engine's URNs."""
 
     def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return engine_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)

@@ -79,7 +79,7 @@ def test_bundle_parents_its_members(traffic_plan: Plan) -> None:
         ("Depot", "icebase"),
     ]:
         assert find(traffic_plan, f"dataproduct:index:{kind}", name).parent == bundle.urn
-    namespace = find(traffic_plan, "kubernetes:core/v1:Namespace", "traffic-source-bundle-traffic-analysis")
+    namespace = find(traffic_plan, "kubernetes:core/v1:Namespace", "workspace-traffic-analysis")
     assert namespace.parent == bundle.urn
     assert namespace.inputs["metadata"]["name"] == "traffic-analysis-dev"
     product = find(traffic_plan, "dataproduct:index:DataProduct", "traffic-source-analysis")

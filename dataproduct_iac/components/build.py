@@ -4,12 +4,18 @@ Wiring: a depot gets its secrets' ARNs and ``depends_on`` them; a bundle is the 
 members, which depend on each other as the bundle's ``dependencies`` say; workloads (Trino clusters,
 scanner jobs) run in their workspace's namespace and depend on the depots (and secrets) they read;
 a data product depends on its bundle and depots. The Pulumi engine orders creation from that.
+
+URN stability: a member's URN holds the types of its parents, not their names. Every component
+built here carries aliases for the other placements it may have had (top level, in a bundle, in a
+bundle inside a bundle), so moving a manifest into or out of a bundle keeps its URN and, through the
+engine's inherited aliases, those of all its children. See docs/upgrades.md.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -23,6 +29,7 @@ from ..manifests import Depot as DepotModel
 from ..settings import StackSettings
 from ..tags import Ownership
 from ..wiring import cluster_inputs, ownership_of, products_by_member
+from .bundle import TYPE as BUNDLE_TYPE
 from .bundle import Bundle, BundleArgs
 from .depot import Depot, DepotArgs
 from .product import DataProduct as DataProductComponent
@@ -35,6 +42,40 @@ if TYPE_CHECKING:
     from .trino import TrinoCluster
 
 WORKLOAD_KINDS = ("cluster", "workflow")
+PLACEMENT_DEPTHS = (0, 1, 2)
+"""Bundle nesting depths a component is aliased to: top level, in a bundle, in a bundle in a bundle."""
+_ANY_BUNDLE = "(bundle)"
+"""The name in the stand-in parent URN of a placement alias: the engine reads only its type chain."""
+
+
+def _under(chain: str) -> Callable[[str], str]:
+    """URN of a parent → URN of a stand-in resource of qualified type ``<parent's>$<chain>``."""
+    return lambda urn: f"{urn[: urn.rindex('::')]}${chain}::{_ANY_BUNDLE}"
+
+
+def placement_aliases(depth: int, opts: pulumi.ResourceOptions | None = None) -> list[pulumi.Alias]:
+    """Aliases for the placements (:data:`PLACEMENT_DEPTHS`) other than ``depth`` bundles deep.
+
+    A URN holds its parents' types, not their names, so "in some bundle" is one URN whatever the
+    bundle is called. The top level is the caller's ``opts.parent`` (or the stack).
+    """
+    caller = opts.parent if opts is not None else None
+    aliases: list[pulumi.Alias] = []
+    for other in PLACEMENT_DEPTHS:
+        if other == depth:
+            continue
+        if other == 0:
+            aliases.append(pulumi.Alias(parent=caller if caller is not None else pulumi.ROOT_STACK_RESOURCE))
+            continue
+        chain = "$".join([BUNDLE_TYPE] * other)
+        if caller is None:
+            parent: pulumi.Input[str] = (
+                f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{chain}::{_ANY_BUNDLE}"
+            )
+        else:
+            parent = caller.urn.apply(_under(chain))
+        aliases.append(pulumi.Alias(parent=parent))
+    return aliases
 
 
 @dataclass
@@ -124,6 +165,8 @@ class _Builder:
         self.components: dict[NodeKey, pulumi.Resource] = {}
         self.collections = collections_by_depot(graph)
         self.products = products_by_member(graph)
+        self.namespaces: dict[str, tuple[str, pulumi.Resource]] = {}
+        """Workspace → (physical name, Namespace), from the first bundle that declares it."""
         self._modules: dict[str, ModuleType | None] = {}
 
     def run(self) -> BuildResult:
@@ -146,7 +189,8 @@ class _Builder:
 
     # -- placement ---------------------------------------------------------------------------
     def _options(self, node: Node, extra: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
-        """Parent (the holding bundle), depends_on (the node's dependencies) merged with the caller's opts."""
+        """The caller's opts merged with the node's own: parent (the holding bundle), depends_on (the
+        node's dependencies) and the aliases of its other placements."""
         # A bundle's dependencies are its members, which it parents: it depends on none of them.
         depends = [
             self.components[dep]
@@ -155,12 +199,22 @@ class _Builder:
         ]
         depends.extend(extra or [])
         unique = list({id(resource): resource for resource in depends}.values())
-        own = pulumi.ResourceOptions(depends_on=unique or None)
+        own = pulumi.ResourceOptions(
+            depends_on=unique or None, aliases=list(placement_aliases(self._depth(node), self.opts))
+        )
         holder = node.source.bundle
         if holder is not None and holder in self.result.bundles:
             own.parent = self.result.bundles[holder]
-            return own
         return pulumi.ResourceOptions.merge(self.opts, own)
+
+    def _depth(self, node: Node) -> int:
+        """How many bundles hold ``node`` (0: top level)."""
+        depth, holder = 0, node.source.bundle
+        while holder is not None:
+            depth += 1
+            outer = self.graph.get("bundle", holder)
+            holder = outer.source.bundle if outer is not None else None
+        return depth
 
     def _workspace(self, node: Node) -> tuple[StackSettings, list[pulumi.Resource]]:
         """Settings whose namespace is the node's workspace namespace, and that namespace resource."""
@@ -172,10 +226,11 @@ class _Builder:
             (entry.workspace for entry in bundle.model.bundle.resources if entry.id == node.source.bundle_id),
             None,
         )
-        namespace = bundle.namespace_for(workspace)
-        if namespace is None or workspace is None:
+        found = self.namespaces.get(workspace) if workspace else None
+        if found is None:
             return self.settings, []
-        return dataclasses.replace(self.settings, namespace=bundle.namespace_names[workspace]), [namespace]
+        physical, namespace = found
+        return dataclasses.replace(self.settings, namespace=physical), [namespace]
 
     def _ownership(self, node: Node) -> Ownership:
         """Owner and data product of a node (tags of its AWS resources, labels of its Kubernetes objects)."""
@@ -197,10 +252,16 @@ class _Builder:
         component = Bundle(
             node.name,
             BundleArgs(
-                node.manifest, self.settings, has_workloads=has_workloads, ownership=self._ownership(node)
+                node.manifest,
+                self.settings,
+                has_workloads=has_workloads,
+                ownership=self._ownership(node),
+                shared_workspaces=frozenset(self.namespaces),
             ),
             self._options(node),
         )
+        for workspace, namespace in component.namespaces.items():
+            self.namespaces.setdefault(workspace, (component.namespace_names[workspace], namespace))
         self.result.bundles[node.name] = component
         self.components[node.key] = component
         return component
@@ -279,7 +340,11 @@ class _Builder:
         if module is None:
             self._skip(node, "dataproduct_iac.components.scanner")
             return
-        targets = sorted({job.spec.stack_spec.depot_address.depot for job in manifest.scanner_jobs})
+        # In DAG order: the first depot's scanner keeps the workflow's name (and physical names), so a
+        # workflow that grows to scan more depots adds scanners beside it and renames none.
+        targets = list(
+            dict.fromkeys(job.spec.stack_spec.depot_address.depot for job in manifest.scanner_jobs)
+        )
         settings, namespace = self._workspace(node)
         for depot_name in targets:
             depot_node = self.graph.get("depot", depot_name)
@@ -291,7 +356,7 @@ class _Builder:
             extra: list[pulumi.Resource] = [*namespace, self.result.depots[depot_name]]
             if read is not None and read.name in self.result.secrets:
                 extra.append(self.result.secrets[read.name])
-            name = node.name if len(targets) == 1 else f"{node.name}-{depot_name}"
+            name = node.name if depot_name == targets[0] else f"{node.name}-{depot_name}"
             args = module.ScannerJobArgs(
                 workflow=manifest,
                 depot=depot_node.manifest,

@@ -6,6 +6,7 @@ with ``parent=bundle`` and ``depends_on`` between members as the bundle's ``depe
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pulumi
@@ -27,6 +28,14 @@ class BundleArgs:
     workspaces become namespaces."""
     ownership: Ownership | None = None
     """Owner and data product (namespace labels); default: the manifest's owner, else the stack's."""
+    shared_workspaces: Collection[str] = ()
+    """Workspaces whose namespace another bundle of the program already creates."""
+
+
+def namespace_logical_name(workspace: str) -> str:
+    """A workspace namespace's logical name: after the workspace, not the bundle, so that renaming the
+    bundle (or moving the workspace's first user to another bundle) keeps the namespace's URN."""
+    return f"workspace-{workspace}"
 
 
 class Bundle(pulumi.ComponentResource):
@@ -42,6 +51,8 @@ class Bundle(pulumi.ComponentResource):
         owned = args.ownership or ownership(settings, owner=model.owner)
         if args.has_workloads:
             for workspace in model.bundle.workspaces:
+                if workspace.name in args.shared_workspaces:
+                    continue
                 physical = settings.physical_name(workspace.name, max_length=63)
                 labels = {
                     **workspace.labels,
@@ -56,9 +67,12 @@ class Bundle(pulumi.ComponentResource):
                 )
                 self.namespace_names[workspace.name] = physical
                 self.namespaces[workspace.name] = k8s.core.v1.Namespace(
-                    f"{name}-{workspace.name}",
+                    namespace_logical_name(workspace.name),
                     metadata={"name": physical, "labels": labels, "annotations": annotations},
-                    opts=pulumi.ResourceOptions(parent=self),
+                    # The name this namespace had before it was named after its workspace.
+                    opts=pulumi.ResourceOptions(
+                        parent=self, aliases=[pulumi.Alias(name=f"{name}-{workspace.name}")]
+                    ),
                 )
         self.register_outputs({"name": model.name, "namespaces": dict(sorted(self.namespace_names.items()))})
 
