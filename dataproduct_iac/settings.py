@@ -10,6 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .aws_clients import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_RETRY_BUDGET,
+    ClientSettingError,
+    ClientSettings,
+)
 from .errors import DataproductError
 
 _ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -88,8 +96,20 @@ class StackSettings:
     ``dataproduct:stackImages``; a job of a stack without an image is refused at plan."""
     tags: dict[str, str] = field(default_factory=dict)
     """Extra tags on every AWS resource."""
+    aws_connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    """Seconds the scanner and the live drift checks wait for a connection to AWS."""
+    aws_read_timeout: float = DEFAULT_READ_TIMEOUT
+    """Seconds they wait for (the next bytes of) an AWS reply."""
+    aws_max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    """Attempts per AWS request (the first one plus retries)."""
+    aws_retry_budget: float = DEFAULT_RETRY_BUDGET
+    """Seconds one AWS request may take with all its retries: no retry starts after this."""
 
     def __post_init__(self) -> None:
+        try:
+            self.aws_client_settings()
+        except ClientSettingError as exc:
+            raise SettingError(f"aws_{exc.field}", f"{exc.reason}") from None
         if not _ENVIRONMENT.match(self.environment):
             raise SettingError(
                 "environment",
@@ -105,6 +125,15 @@ class StackSettings:
                 "secret_recovery_window_days",
                 f"{self.secret_recovery_window_days} days: Secrets Manager takes 0 (delete at once) or 7-30",
             )
+
+    def aws_client_settings(self) -> ClientSettings:
+        """Timeouts and retries of the AWS clients of the scanner and the live drift checks."""
+        return ClientSettings(
+            connect_timeout=self.aws_connect_timeout,
+            read_timeout=self.aws_read_timeout,
+            max_attempts=self.aws_max_attempts,
+            retry_budget=self.aws_retry_budget,
+        )
 
     def physical_name(self, logical: str, *, max_length: int = 63) -> str:
         """A deterministic physical name: ``<prefix><logical>-<stack>``, unless overridden."""

@@ -105,10 +105,14 @@ class Estate:
         self.s3 = boto3.client("s3", endpoint_url=endpoint)
         self.glue = boto3.client("glue", endpoint_url=endpoint)
         self.s3.create_bucket(Bucket=self.bucket)
-        self.session = boto3.session.Session()
         self.calls: Counter[str] = Counter()
         self.get_bytes: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self.new_session()
+
+    def new_session(self) -> None:
+        """A session for the scans with only the counting handlers (injected faults are gone)."""
+        self.session = boto3.session.Session()
         self.session.events.register("before-parameter-build.s3.GetObject", self._remember_key)
         self.session.events.register("after-call", self._count)
 
@@ -687,3 +691,121 @@ def test_missing_bucket_is_bad_input(estate: Estate) -> None:
     report = estate.scan(bucket=f"missing-{uuid.uuid4().hex[:8]}")
     assert report.exit_code == 1
     assert report.input_error and "NoSuchBucket" in report.input_error
+
+
+def _raise_on(operation: str, error: Exception, times: int = 1_000) -> Any:
+    """A ``before-send`` handler that fails the first ``times`` requests of ``operation``
+    (an ``X-Amz-Target`` suffix for Glue) with ``error``."""
+    seen = {"n": 0}
+
+    def handler(request: Any, **_: Any) -> Any:
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else str(target)
+        if target.endswith(f".{operation}") and seen["n"] < times:
+            seen["n"] += 1
+            raise error
+        return None
+
+    return handler
+
+
+def _partitions(e: Estate, collection: str, table: str) -> list[list[str]]:
+    reply = e.glue.get_partitions(DatabaseName=e.db(collection), TableName=table)
+    return sorted(p["Values"] for p in reply["Partitions"])
+
+
+def test_a_table_whose_partitions_failed_is_scanned_again_by_the_next_scan(estate: Estate) -> None:
+    from botocore.exceptions import ConnectionClosedError
+
+    data = parquet_bytes(events_table(100), 50)
+    for day in ("2024-01-01", "2024-01-02"):
+        estate.put(f"raw/ga_web/events/dt={day}/part-0.parquet", data)
+    reset = ConnectionClosedError(endpoint_url=estate.endpoint)
+    estate.session.events.register("before-send", _raise_on("BatchCreatePartition", reset))
+    failed = estate.scan(max_attempts=2)
+    assert failed.exit_code == 2
+    assert [o.action for o in failed.outcomes] == ["failed"]
+    assert _partitions(estate, "ga_web", "events") == []
+
+    estate.new_session()
+    clean = estate.scan()
+    assert clean.exit_code == 0, [o.message for o in clean.failed]
+    assert [o.action for o in clean.outcomes] == ["updated"]  # not "unchanged": it was never finished
+    assert _partitions(estate, "ga_web", "events") == [["2024-01-01"], ["2024-01-02"]]
+    assert [o.action for o in estate.scan().outcomes] == ["unchanged"]
+
+
+def test_per_item_errors_of_a_batch_call_fail_the_dataset_until_a_scan_finishes_it(estate: Estate) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    estate.put("raw/ga_web/events/dt=2024-01-01/part-0.parquet", parquet_bytes(events_table(100), 50))
+
+    class Raw:
+        def stream(self, **_: Any) -> Any:
+            yield json.dumps(
+                {
+                    "Errors": [
+                        {
+                            "PartitionValues": ["2024-01-01"],
+                            "ErrorDetail": {"ErrorCode": "AccessDeniedException", "ErrorMessage": "no"},
+                        }
+                    ]
+                }
+            ).encode()
+
+    def refuse_items(request: Any, **_: Any) -> Any:
+        if request.headers.get("X-Amz-Target", b"").endswith(b".BatchCreatePartition"):
+            return AWSResponse(request.url, 200, {}, Raw())
+        return None
+
+    estate.session.events.register("before-send", refuse_items)
+    failed = estate.scan()
+    assert failed.exit_code == 2
+    assert "AccessDeniedException" in (failed.outcomes[0].message or "")
+    estate.new_session()
+    clean = estate.scan()
+    assert clean.exit_code == 0 and [o.action for o in clean.outcomes] == ["updated"]
+    assert _partitions(estate, "ga_web", "events") == [["2024-01-01"]]
+
+
+def test_a_cut_off_partition_listing_fails_the_dataset_instead_of_reading_as_no_partitions(
+    estate: Estate,
+) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    data = parquet_bytes(events_table(100), 50)
+    for day in ("2024-01-01", "2024-01-02"):
+        estate.put(f"raw/ga_web/events/dt={day}/part-0.parquet", data)
+    assert estate.scan().exit_code == 0
+    estate.s3.delete_object(Bucket=estate.bucket, Key="raw/ga_web/events/dt=2024-01-01/part-0.parquet")
+    estate.put("raw/ga_web/events/dt=2024-01-03/part-0.parquet", data)
+
+    class Cut:
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def stream(self, **_: Any) -> Any:
+            yield self.body[: len(self.body) // 2]
+
+    def cut(request: Any, **_: Any) -> Any:
+        # The real reply, half of its body under the whole body's Content-Length.
+        if not request.headers.get("X-Amz-Target", b"").endswith(b".GetPartitions"):
+            return None
+        whole = estate.glue._endpoint.http_session.send(request)
+        return AWSResponse(request.url, whole.status_code, dict(whole.headers), Cut(whole.content))
+
+    estate.session.events.register("before-send", cut)
+    report = estate.scan()
+    assert report.exit_code == 2
+    assert "incomplete reply to glue.GetPartitions" in (report.outcomes[0].message or "")
+    # nothing was taken for "no partitions": the stale one is still there, to be removed by a clean scan
+    estate.new_session()
+    clean = estate.scan()
+    assert clean.exit_code == 0 and [o.action for o in clean.outcomes] == ["updated"]
+    assert _partitions(estate, "ga_web", "events") == [["2024-01-02"], ["2024-01-03"]]
+
+
+def test_bucket_name_s3_cannot_have_is_bad_input(estate: Estate) -> None:
+    report = estate.scan(bucket="Bad_Bucket!!")
+    assert report.exit_code == 1
+    assert report.input_error and "Bad_Bucket!!" in report.input_error and report.listing_error is None

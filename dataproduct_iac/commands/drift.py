@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._aws_options import add_aws_arguments
 from ._inputs import add_manifest_arguments
 from .preview import add_engine_arguments, run_engine_command
 
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--region", metavar="REGION", help="live: AWS region (default: stack aws:region)")
     parser.add_argument("--workers", type=int, default=8, metavar="N", help="live: concurrent checks (8)")
     parser.add_argument("--all", action="store_true", help="live: list in-sync checks too")
+    add_aws_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -44,6 +46,7 @@ def run_live(args: argparse.Namespace) -> int:
     from ..drift.report import render_findings
     from ..errors import UsageError
     from ..stack_config import PLACEHOLDER_SECRET, stack_inputs
+    from ._aws_options import with_flags
     from ._inputs import add_cli_values, print_warnings
 
     if args.workers < 1:
@@ -64,7 +67,7 @@ def run_live(args: argparse.Namespace) -> int:
 
     settings = prepared.settings
     desired = desired_state(prepared.graph, settings, unavailable_value=PLACEHOLDER_SECRET)
-    aws = AwsClients.create(args.region or settings.region)
+    aws = AwsClients.create(args.region or settings.region, with_flags(settings.aws_client_settings(), args))
     if desired.clusters and not args.trino_url:
         print("note: Trino clusters not checked (give --trino-url)", file=sys.stderr)
     findings = run_checks(desired, aws, settings=settings, trino_url=args.trino_url, max_workers=args.workers)

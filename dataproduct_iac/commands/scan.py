@@ -12,6 +12,7 @@ import os
 import sys
 from typing import Any
 
+from ._aws_options import add_aws_arguments
 from ._inputs import add_manifest_arguments
 
 
@@ -63,9 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--concurrency", type=int, default=None, help="worker threads (default 8)")
     parser.add_argument("--retry-mode", choices=("standard", "adaptive"), default=None)
-    parser.add_argument(
-        "--max-attempts", type=int, default=None, help="botocore attempts per request (default 5)"
-    )
+    add_aws_arguments(parser)
     parser.add_argument("--endpoint-url", default=None, help="S3/Glue endpoint (default: boto3's chain)")
     parser.add_argument("--format", choices=("text", "json"), default=None, dest="output")
     parser.set_defaults(handler=run)
@@ -155,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
     from ..scanner import DatabaseNaming, ScanSettings, scan_depot
     from ..scanner.env import settings_from_env
     from ..scanner.report import Progress
+    from ._aws_options import FLAGS as AWS_FLAGS
+    from ._aws_options import aws_flags
     from ._inputs import emit_json, stack_settings
 
     env_values = settings_from_env(os.environ)
@@ -168,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
     if template or overrides:
         values["database_naming"] = DatabaseNaming(template or "{collection}", overrides)
     session = None
+    stack = None
     if args.paths:
         stack = stack_settings(args.stack or os.environ.get("DATAPRODUCT_STACK"), args.cwd)
         manifest_values, session = _from_manifests(args, stack)
@@ -178,6 +180,10 @@ def run(args: argparse.Namespace) -> int:
         if not depot:
             raise UsageError("--stack without manifests needs --depot (the Glue names derive from it)")
         values["database_naming"] = DatabaseNaming.from_stack(stack, depot)
+    if stack is not None:  # the stack's AWS request settings, unless the environment gives them
+        client = stack.aws_client_settings()
+        for name in AWS_FLAGS:
+            values.setdefault(name, getattr(client, name))
     flags = {
         "depot": args.depot,
         "bucket": args.bucket,
@@ -189,8 +195,8 @@ def run(args: argparse.Namespace) -> int:
         "deleted_action": args.deleted_action,
         "concurrency": args.concurrency,
         "retry_mode": args.retry_mode,
-        "max_attempts": args.max_attempts,
         "endpoint_url": args.endpoint_url,
+        **aws_flags(args),
     }
     values.update({k: v for k, v in flags.items() if v is not None})
     if not values.get("bucket"):

@@ -154,6 +154,16 @@ def scanner_env(
     if credential_secret:
         for var, key in sorted(secret_keys.items()):
             env.append({"name": var, "valueFrom": {"secretKeyRef": {"name": credential_secret, "key": key}}})
+    # AWS request timeouts and retries: the stack's, unless the job's manifest sets them in envs.
+    aws = settings.aws_client_settings()
+    for var, value in (
+        ("DATAPRODUCT_SCAN_CONNECT_TIMEOUT", aws.connect_timeout),
+        ("DATAPRODUCT_SCAN_READ_TIMEOUT", aws.read_timeout),
+        ("DATAPRODUCT_SCAN_MAX_ATTEMPTS", aws.max_attempts),
+        ("DATAPRODUCT_SCAN_RETRY_BUDGET", aws.retry_budget),
+    ):
+        if var not in job.spec.envs:
+            env.append({"name": var, "value": f"{value:g}"})
     names = {e["name"] for e in env}
     env.extend({"name": k, "value": v} for k, v in sorted(job.spec.envs.items()) if k not in names)
     return env

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any, Literal
 
+from ..aws_clients import ClientSettings, IncompleteReply, make_client
 from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
 from ..manifests.depot import S3Connection
 from ..manifests.instance_secret import SecretFileError
@@ -216,18 +217,17 @@ class AwsClients:
     glue: Any
 
     @classmethod
-    def create(cls, region: str | None = None) -> AwsClients:
-        """Clients with standard retries; boto3 honours ``AWS_ENDPOINT_URL`` (moto, LocalStack)."""
+    def create(cls, region: str | None = None, settings: ClientSettings | None = None) -> AwsClients:
+        """Clients with ``settings``' timeouts and retries whose replies are checked for completeness
+        (:mod:`dataproduct_iac.aws_clients`); boto3 honours ``AWS_ENDPOINT_URL`` (moto, LocalStack)."""
         import boto3
-        from botocore.config import Config
 
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
         session = boto3.session.Session(region_name=region)
         return cls(
-            s3=session.client("s3", config=config),
-            secretsmanager=session.client("secretsmanager", config=config),
-            glue=session.client("glue", config=config),
+            s3=make_client(session, "s3", settings),
+            secretsmanager=make_client(session, "secretsmanager", settings),
+            glue=make_client(session, "glue", settings),
         )
 
 
@@ -237,10 +237,13 @@ class _ApiError(Exception):
         self.code = code
 
 
-def _call(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
-    """Call an AWS API; any failure becomes :class:`_ApiError` with a value-free code."""
+def _call(fn: Callable[..., Any], /, *required: str, **kwargs: Any) -> Any:
+    """Call an AWS API; any failure becomes :class:`_ApiError` with a value-free code. A reply that
+    lacks one of the ``required`` fields is not an answer either (``IncompleteReply``)."""
     try:
-        return fn(**kwargs)
+        reply = fn(**kwargs)
+    except IncompleteReply as exc:  # cut off or unparseable: says nothing about the resource
+        raise _ApiError(f"{type(exc).__name__} ({exc.reason})") from None
     except Exception as exc:  # botocore raises many classes; all of them mean "not known"
         response = getattr(exc, "response", None)
         if isinstance(response, dict):
@@ -248,6 +251,10 @@ def _call(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
         else:
             code = type(exc).__name__
         raise _ApiError(code) from None
+    missing = [name for name in required if name not in reply]
+    if missing:
+        raise _ApiError(f"IncompleteReply (no {', '.join(missing)} in the reply)")
+    return reply
 
 
 _NOT_FOUND = {
@@ -280,7 +287,7 @@ def check_secret(target: SecretTarget, aws: AwsClients) -> list[Finding]:
     out = _Checker(f"secret {target.name} ({target.physical})")
     declared = sorted(target.digests) + target.unreadable
     try:
-        value = _call(aws.secretsmanager.get_secret_value, SecretId=target.physical)
+        value = _call(aws.secretsmanager.get_secret_value, "ARN", SecretId=target.physical)
     except _ApiError as exc:
         if exc.code in _NOT_FOUND:
             out.add("high", "exists", "secret exists", "missing", False)
@@ -336,7 +343,7 @@ def check_secret(target: SecretTarget, aws: AwsClients) -> list[Finding]:
             )
     if target.tags:
         try:
-            described = _call(aws.secretsmanager.describe_secret, SecretId=target.physical)
+            described = _call(aws.secretsmanager.describe_secret, "ARN", SecretId=target.physical)
         except _ApiError as exc:
             out.unknown("low", "tags", _fmt_tags(target.tags), exc.code)
         else:
@@ -421,16 +428,21 @@ def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
         return out.findings
     expected_policy = "Deny s3:* to * when aws:SecureTransport is false"
     try:
-        policy = json.loads(_call(aws.s3.get_bucket_policy, Bucket=name).get("Policy") or "{}")
-        ok = _denies_insecure_transport(policy)
-        out.add("medium", "tls-only-policy", expected_policy, "in force" if ok else "no such statement", ok)
+        policy = json.loads(_call(aws.s3.get_bucket_policy, "Policy", Bucket=name)["Policy"])
+        if not isinstance(policy, dict):
+            raise ValueError("not a JSON object")
     except _ApiError as exc:
         if exc.code in _NOT_FOUND:
             out.add("medium", "tls-only-policy", expected_policy, "no bucket policy", False)
         else:
             out.unknown("medium", "tls-only-policy", expected_policy, exc.code)
     except ValueError:
-        out.add("medium", "tls-only-policy", expected_policy, "unparseable bucket policy", False)
+        # S3 stores only valid JSON policies: one that does not parse was not read whole.
+        why = "the policy in the reply is not a JSON object"
+        out.unknown("medium", "tls-only-policy", expected_policy, why)
+    else:
+        ok = _denies_insecure_transport(policy)
+        out.add("medium", "tls-only-policy", expected_policy, "in force" if ok else "no such statement", ok)
     return out.findings
 
 
@@ -471,7 +483,7 @@ def check_external_bucket(target: ExternalBucketTarget, aws: AwsClients) -> list
 def check_table(target: TableTarget, aws: AwsClients) -> list[Finding]:
     out = _Checker(f"glue table {target.database}.{target.table} ({target.uri}, input of {target.product})")
     try:
-        _call(aws.glue.get_table, DatabaseName=target.database, Name=target.table)
+        _call(aws.glue.get_table, "Table", DatabaseName=target.database, Name=target.table)
         out.add("medium", "exists", "table exists (after a scan)", "exists", True)
     except _ApiError as exc:
         if exc.code in _NOT_FOUND:
@@ -486,7 +498,7 @@ def check_table(target: TableTarget, aws: AwsClients) -> list[Finding]:
 def check_database(target: DatabaseTarget, aws: AwsClients) -> list[Finding]:
     out = _Checker(f"glue database {target.database} ({target.uri}, output of {target.product})")
     try:
-        _call(aws.glue.get_database, Name=target.database)
+        _call(aws.glue.get_database, "Database", Name=target.database)
         out.add("medium", "exists", "database exists", "exists", True)
     except _ApiError as exc:
         if exc.code in _NOT_FOUND:

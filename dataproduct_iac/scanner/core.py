@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from ..aws_clients import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_RETRY_BUDGET,
+    ClientSettings,
+    IncompleteReply,
+)
 from ..errors import DataproductError
 from ..version import __version__
 from . import glue as g
@@ -102,7 +110,14 @@ class ScanSettings:
     endpoint_url: str | None = None
     region: str | None = None
     retry_mode: Literal["standard", "adaptive", "legacy"] = "standard"
-    max_attempts: int = 5
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    """Attempts per AWS request (the first one plus retries)."""
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    """Seconds to wait for a connection to S3 or Glue."""
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    """Seconds to wait for (the next bytes of) a reply."""
+    retry_budget: float = DEFAULT_RETRY_BUDGET
+    """Seconds one request may take with all its retries: no retry starts after this."""
     sample_bytes: int = 64 * 1024
     sample_rows: int = 1000
     database_naming: DatabaseNaming = field(default_factory=DatabaseNaming)
@@ -111,8 +126,7 @@ class ScanSettings:
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ScanSettingError("concurrency must be at least 1")
-        if self.max_attempts < 1:
-            raise ScanSettingError("max_attempts must be at least 1")
+        self.client_settings  # noqa: B018 - checks the timeouts and retries (ClientSettingError)
         unknown = set(self.formats) - set(FORMATS)
         if unknown:
             raise ScanSettingError(f"unknown formats {sorted(unknown)}; known: {', '.join(FORMATS)}")
@@ -124,6 +138,17 @@ class ScanSettings:
     def root(self) -> str:
         prefix = self.prefix.strip("/")
         return f"{prefix}/" if prefix else ""
+
+    @property
+    def client_settings(self) -> ClientSettings:
+        """Timeouts and retries of the scan's S3 and Glue clients."""
+        return ClientSettings(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_attempts=self.max_attempts,
+            retry_budget=self.retry_budget,
+            retry_mode=self.retry_mode,
+        )
 
     def admits(self, collection: str, dataset: str) -> bool:
         if self.schema_filter is not None and not self.schema_filter.admits(collection):
@@ -147,10 +172,9 @@ class _Scan:
         session = settings.session or boto3.session.Session()
         self.s3, self.glue = make_clients(
             session,
+            settings.client_settings,
             endpoint_url=settings.endpoint_url,
             region=settings.region,
-            retry_mode=settings.retry_mode,
-            max_attempts=settings.max_attempts,
             pool_size=2 * settings.concurrency + 2,
             stats=self.stats,
         )
@@ -164,7 +188,7 @@ class _Scan:
 
     # -- listing ---------------------------------------------------------------------------
     def listing(self) -> dict[tuple[str, str], Dataset] | None:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ParamValidationError
 
         prefixes = [self.settings.root + e.strip("/") + "/" for e in self.settings.only] or [
             self.settings.root
@@ -181,8 +205,11 @@ class _Scan:
             else:
                 self.report.listing_error = message
             return None
-        except NoCredentialsError as exc:
-            self.report.input_error = str(exc)
+        except (NoCredentialsError, ParamValidationError) as exc:  # e.g. a bucket name S3 cannot have
+            self.report.input_error = f"s3://{self.settings.bucket}: {exc}"
+            return None
+        except IncompleteReply as exc:  # a cut-off page: the listing is not complete, nothing is scanned
+            self.report.listing_error = f"the listing is incomplete: {exc}"
             return None
         except BotoCoreError as exc:
             self.report.listing_error = f"{type(exc).__name__}: {exc}"
@@ -227,6 +254,8 @@ class _Scan:
             error = exc.response.get("Error", {})
             outcome.action = FAILED
             outcome.message = f"{exc.operation_name}: {error.get('Code')}: {error.get('Message', '')}"
+        except IncompleteReply as exc:
+            outcome.action, outcome.message = FAILED, str(exc)
         except BotoCoreError as exc:
             outcome.action, outcome.message = FAILED, f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # one dataset never aborts the others
@@ -342,7 +371,12 @@ class _Scan:
         self, spec: g.TableSpec, ds: Dataset, outcome: DatasetOutcome, existing: dict[str, Any] | None
     ) -> None:
         """Create or update the table. ``existing``: the table as read at the start of this dataset's
-        scan (no second ``GetTable``); a conflicting concurrent write makes it read the table again."""
+        scan (no second ``GetTable``); a conflicting concurrent write makes it read the table again.
+
+        The table is committed last: its fingerprint (what makes the next scan skip the dataset) is
+        written only after its partitions were added and removed. A write with partitions still to
+        follow leaves the fingerprint out, so a scan that stops half-way is redone by the next one.
+        """
         s = self.settings
         database = outcome.database
         self._ensure_database(ds.collection, database)
@@ -361,12 +395,17 @@ class _Scan:
                 outcome.partitions_added = len(wanted_parts)
                 if not s.dry_run:
                     try:
-                        self.glue.create_table(DatabaseName=database, TableInput=desired)
+                        self.glue.create_table(
+                            DatabaseName=database,
+                            TableInput=g.uncommitted(desired) if wanted_parts else desired,
+                        )
                     except self.glue.exceptions.AlreadyExistsException:
                         if attempt == 2:
                             raise
                         continue  # created meanwhile by someone else: read it and compare
-                    self._add_partitions(database, desired, wanted_parts, set(wanted_parts))
+                    if wanted_parts:
+                        self._add_partitions(database, desired, wanted_parts, set(wanted_parts))
+                        self.glue.update_table(DatabaseName=database, TableInput=desired)  # the commit
                 return
             if not g.is_managed(existing, s.depot):
                 raise DatasetError(
@@ -388,22 +427,29 @@ class _Scan:
                 outcome.action = UPDATED if (changes or add or remove) else UNCHANGED
                 if s.dry_run or outcome.action == UNCHANGED:
                     return
+                merged = g.merged_input(desired, existing)
+                version = {"VersionId": existing["VersionId"]} if existing.get("VersionId") else {}
                 if remove:
                     g.delete_partitions(self.glue, database, spec.name, remove)
-                if changes:
+                if keys_changed and add:
+                    # The new partitions need the new keys: the definition first, uncommitted.
                     try:
                         self.glue.update_table(
-                            DatabaseName=database,
-                            TableInput=g.merged_input(desired, existing),
-                            VersionId=existing["VersionId"],
-                        ) if existing.get("VersionId") else self.glue.update_table(
-                            DatabaseName=database, TableInput=g.merged_input(desired, existing)
+                            DatabaseName=database, TableInput=g.uncommitted(merged), **version
                         )
                     except self.glue.exceptions.ConcurrentModificationException:
                         if attempt == 2:
                             raise
-                        continue  # someone else changed the table: read it again and recompute
+                        continue
+                    version = {}
                 self._add_partitions(database, desired, wanted_parts, add)
+                if changes:
+                    try:
+                        self.glue.update_table(DatabaseName=database, TableInput=merged, **version)
+                    except self.glue.exceptions.ConcurrentModificationException:
+                        if attempt == 2:
+                            raise
+                        continue  # someone else changed the table: read it again and recompute
                 return
             except self.glue.exceptions.EntityNotFoundException:
                 # Dropped since it was read (GetTables runs at the start of the scan): read it again,

@@ -32,7 +32,10 @@ ENV_VARS: dict[str, str] = {
     "DATAPRODUCT_SCAN_FULL": "true: read datasets whose objects are unchanged since the last scan too",
     "DATAPRODUCT_SCAN_CONCURRENCY": "worker threads (default 8)",
     "DATAPRODUCT_SCAN_RETRY_MODE": "botocore retry mode: standard (default) or adaptive",
-    "DATAPRODUCT_SCAN_MAX_ATTEMPTS": "botocore max attempts per request (default 5)",
+    "DATAPRODUCT_SCAN_MAX_ATTEMPTS": "attempts per AWS request, the first one included (default 5)",
+    "DATAPRODUCT_SCAN_CONNECT_TIMEOUT": "seconds to wait for a connection to S3 or Glue (default 5)",
+    "DATAPRODUCT_SCAN_READ_TIMEOUT": "seconds to wait for (the next bytes of) a reply (default 30)",
+    "DATAPRODUCT_SCAN_RETRY_BUDGET": "seconds one request may take with its retries (default 60)",
     "DATAPRODUCT_SCAN_DATABASE_TEMPLATE": "Glue database name template with {collection}",
     "DATAPRODUCT_SCAN_DATABASE_OVERRIDES": "JSON object collection → Glue database name",
     "DATAPRODUCT_SCAN_OUTPUT": "report format on stdout: text (default) or json",
@@ -99,6 +102,17 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
                 out[key] = int(env[name])
             except ValueError:
                 raise EnvError(f"{name} must be an integer") from None
+    for suffix, key in (
+        ("CONNECT_TIMEOUT", "connect_timeout"),
+        ("READ_TIMEOUT", "read_timeout"),
+        ("RETRY_BUDGET", "retry_budget"),
+    ):
+        name = f"{ENV_PREFIX}{suffix}"
+        if name in env:
+            try:
+                out[key] = float(env[name])
+            except ValueError:
+                raise EnvError(f"{name} must be a number of seconds") from None
     for kind, key in (("SCHEMA", "schema_filter"), ("TABLE", "table_filter")):
         includes = env.get(f"{ENV_PREFIX}{kind}_INCLUDES")
         excludes = env.get(f"{ENV_PREFIX}{kind}_EXCLUDES")

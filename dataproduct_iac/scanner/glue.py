@@ -182,6 +182,14 @@ def merged_input(desired: dict[str, Any], existing: dict[str, Any]) -> dict[str,
     return out
 
 
+def uncommitted(table_input: dict[str, Any]) -> dict[str, Any]:
+    """``table_input`` without its fingerprint: a table written before its partitions. The next scan
+    does not take it for done (see ``_unchanged`` in core.py) and finishes it."""
+    out = dict(table_input)
+    out["Parameters"] = {k: v for k, v in table_input["Parameters"].items() if k != P_FINGERPRINT}
+    return out
+
+
 def partition_input(table_input: dict[str, Any], values: tuple[str, ...], location: str) -> dict[str, Any]:
     sd = copy.deepcopy(table_input["StorageDescriptor"])
     sd["Location"] = location

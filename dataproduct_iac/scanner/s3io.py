@@ -13,22 +13,31 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..aws_clients import ClientSettings, make_client
+
 DEFAULT_USER_AGENT = "dataproduct-scanner"
 
 
 @dataclass
 class RequestStats:
-    """What the scan cost: API calls by ``service.Operation``, retries, and object bytes read."""
+    """What the scan cost: API calls by ``service.Operation``, retries, and object bytes read.
+
+    A :class:`~dataproduct_iac.aws_clients.CallRecorder`: the clients report every call and every retry
+    (also the retries of a call that failed in the end).
+    """
 
     calls: Counter[str] = field(default_factory=Counter)
     retries: int = 0
     bytes_read: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add_call(self, name: str, retries: int) -> None:
+    def add_call(self, name: str) -> None:
         with self._lock:
             self.calls[name] += 1
-            self.retries += retries
+
+    def add_retry(self, name: str) -> None:
+        with self._lock:
+            self.retries += 1
 
     def add_bytes(self, count: int) -> None:
         with self._lock:
@@ -44,44 +53,24 @@ class RequestStats:
 
 def make_clients(
     session: Any,
+    settings: ClientSettings,
     *,
     endpoint_url: str | None,
     region: str | None,
-    retry_mode: str,
-    max_attempts: int,
     pool_size: int,
     stats: RequestStats,
 ) -> tuple[Any, Any]:
-    """An S3 and a Glue client sharing one retry policy; calls are counted into ``stats``.
-
-    Without ``endpoint_url`` boto3 applies its standard configuration chain, including the
-    ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL_GLUE`` environment variables.
-    """
-    from botocore.config import Config
-
-    config = Config(
-        retries={"mode": retry_mode, "max_attempts": max_attempts},
-        max_pool_connections=max(10, pool_size),
-        user_agent_extra=DEFAULT_USER_AGENT,
-        s3={"addressing_style": "path"} if endpoint_url else None,
-    )
-    kwargs: dict[str, Any] = {"config": config}
-    if endpoint_url:
-        kwargs["endpoint_url"] = endpoint_url
-    if region:
-        kwargs["region_name"] = region
-    s3 = session.client("s3", **kwargs)
-    glue = session.client("glue", **kwargs)
-
-    def count(event_name: str, parsed: Any = None, model: Any = None, **_: Any) -> None:
-        service = event_name.split(".")[1]
-        retries = 0
-        if isinstance(parsed, dict):
-            retries = int(parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
-        stats.add_call(f"{service}.{model.name if model is not None else '?'}", retries)
-
-    for client in (s3, glue):
-        client.meta.events.register("after-call", count)
+    """An S3 and a Glue client with ``settings`` (see :func:`~dataproduct_iac.aws_clients.make_client`);
+    calls and retries are counted into ``stats``."""
+    kwargs: dict[str, Any] = {
+        "endpoint_url": endpoint_url,
+        "region": region,
+        "pool_size": pool_size,
+        "recorder": stats,
+        "user_agent_extra": DEFAULT_USER_AGENT,
+    }
+    s3 = make_client(session, "s3", settings, s3_path_style=bool(endpoint_url), **kwargs)
+    glue = make_client(session, "glue", settings, **kwargs)
     return s3, glue
 
 
