@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from helpers.aws import REGION, fake_aws_env, free_port
 from helpers.cli import run_dataproduct
-from helpers.engine import RawMocks, plain
+from helpers.deployed import deploy_stack
 
 from dataproduct_iac import program
 from dataproduct_iac.drift.live import (
@@ -26,8 +26,6 @@ from dataproduct_iac.drift.report import render_findings
 from dataproduct_iac.graph import Graph, resolve
 from dataproduct_iac.loader import load, read_values_file
 from dataproduct_iac.placeholders import ValueSources
-from dataproduct_iac.plan import run_program
-from dataproduct_iac.program import Prepared
 from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot
 from dataproduct_iac.settings import StackSettings
 
@@ -83,93 +81,32 @@ SETTINGS = StackSettings(stack="local", environment="local", tags={"team": "mark
 
 
 def deploy(graph: Graph, settings: StackSettings, aws: AwsClients) -> None:
-    """What `pulumi up` creates, made with boto3 from the program's own registrations (the stack
-    program run on the mock engine, secret values included), then a scan of the depot's data: the
-    drift checks' expectations take no part in it."""
-    mocks = RawMocks(preview=False)
-    run_program(
-        lambda: program.deploy(Prepared(graph, settings)),
-        project=settings.project,
-        stack=settings.stack,
-        mocks=mocks,
-    )
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for resource in mocks.resources:
-        by_type.setdefault(resource.typ, []).append(plain(resource.inputs))
-    for secret in by_type.pop("aws:secretsmanager/secret:Secret", []):
-        tags = [{"Key": k, "Value": v} for k, v in secret["tags"].items()]
-        aws.secretsmanager.create_secret(Name=secret["name"], Tags=tags)
-    for version in by_type.pop("aws:secretsmanager/secretVersion:SecretVersion", []):
-        aws.secretsmanager.put_secret_value(
-            SecretId=version["secretId"], SecretString=version["secretString"]
-        )
-    for bucket in by_type.pop("aws:s3/bucket:Bucket", []):
-        aws.s3.create_bucket(Bucket=bucket["bucket"])
-    for versioning in by_type.pop("aws:s3/bucketVersioning:BucketVersioning", []):
-        status = versioning["versioningConfiguration"]["status"]
-        aws.s3.put_bucket_versioning(Bucket=versioning["bucket"], VersioningConfiguration={"Status": status})
-    for encryption in by_type.pop(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", []
-    ):
-        rules = [
-            {
-                "ApplyServerSideEncryptionByDefault": {
-                    "SSEAlgorithm": rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"],
-                    **(
-                        {"KMSMasterKeyID": key}
-                        if (key := rule["applyServerSideEncryptionByDefault"].get("kmsMasterKeyId"))
-                        else {}
-                    ),
-                },
-                "BucketKeyEnabled": rule.get("bucketKeyEnabled", False),
-            }
-            for rule in encryption["rules"]
-        ]
-        aws.s3.put_bucket_encryption(
-            Bucket=encryption["bucket"], ServerSideEncryptionConfiguration={"Rules": rules}
-        )
-    for block in by_type.pop("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", []):
-        names = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-        config = {name: bool(block.get(name[0].lower() + name[1:])) for name in names}
-        aws.s3.put_public_access_block(Bucket=block["bucket"], PublicAccessBlockConfiguration=config)
-    # applied after the scan below: moto enforces the TLS-only policy's deny on plain-HTTP requests
-    policies = by_type.pop("aws:s3/bucketPolicy:BucketPolicy", [])
-    for database in by_type.pop("aws:glue/catalogDatabase:CatalogDatabase", []):
-        aws.glue.create_database(
-            DatabaseInput={"Name": database["name"], "LocationUri": database["locationUri"]}
-        )
-    # What the drift checks do not look at (IAM policies, ownership controls, the product registry,
-    # Kubernetes objects): nothing of AWS that they check is left out.
-    assert not [t for t in by_type if t.startswith("aws:") and not t.startswith(UNCHECKED)], sorted(by_type)
-    # The partner's bucket exists (it is theirs, not the stack's).
-    aws.s3.create_bucket(Bucket="partner-drop")
-    # The scanner registers the depot's datasets as Glue tables, as `dataproduct scan` does.
-    depot = graph.get("depot", "s3depot")
-    assert depot is not None
-    bucket = settings.bucket_name(depot.manifest.connection.bucket)
-    for dataset in ("sessions", "traffic_sources"):
-        aws.s3.put_object(
-            Bucket=bucket, Key=f"raw/ga_sessions/{dataset}/part-0.csv", Body=b"id,source\n1,web\n"
-        )
-    report = scan_depot(
-        ScanSettings(
-            bucket=bucket,
-            prefix="raw",
-            depot="s3depot",
-            database_naming=DatabaseNaming.from_stack(settings, "s3depot"),
-            endpoint_url=os.environ["AWS_ENDPOINT_URL"],
-        )
-    )
-    assert report.exit_code == 0, report.as_dict()
-    for policy in policies:
-        aws.s3.put_bucket_policy(Bucket=policy["bucket"], Policy=policy["policy"])
+    """What `pulumi up` creates (``helpers.deployed``), then a scan of the depot's data: the drift
+    checks' expectations take no part in it."""
 
+    def partner_bucket_and_scan() -> None:
+        # The partner's bucket exists (it is theirs, not the stack's).
+        aws.s3.create_bucket(Bucket="partner-drop")
+        # The scanner registers the depot's datasets as Glue tables, as `dataproduct scan` does.
+        depot = graph.get("depot", "s3depot")
+        assert depot is not None
+        bucket = settings.bucket_name(depot.manifest.connection.bucket)
+        for dataset in ("sessions", "traffic_sources"):
+            aws.s3.put_object(
+                Bucket=bucket, Key=f"raw/ga_sessions/{dataset}/part-0.csv", Body=b"id,source\n1,web\n"
+            )
+        report = scan_depot(
+            ScanSettings(
+                bucket=bucket,
+                prefix="raw",
+                depot="s3depot",
+                database_naming=DatabaseNaming.from_stack(settings, "s3depot"),
+                endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+            )
+        )
+        assert report.exit_code == 0, report.as_dict()
 
-UNCHECKED = (
-    "aws:iam/policy:Policy",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-    "aws:s3/bucketObjectv2:BucketObjectv2",
-)
+    deploy_stack(graph, settings, aws, before_policies=partner_bucket_and_scan)
 
 
 @pytest.fixture
@@ -420,7 +357,6 @@ def test_cli_live_end_to_end(
 
 def test_cli_live_reads_the_stack_file(empty_moto_endpoint: str, tmp_path: Path) -> None:
     """No PATH: manifests, values and (decrypted) secrets come from stacks/Pulumi.local.yaml."""
-    from dataproduct_iac import program
     from dataproduct_iac.stack_config import stack_inputs
 
     stack_file, inputs = stack_inputs(
