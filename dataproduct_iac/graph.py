@@ -26,6 +26,7 @@ from .manifests import (
     ResourceRef,
     Workflow,
 )
+from .manifests.connections import trino_gap
 from .manifests.instance_secret import InstanceSecretSpec
 from .manifests.product import V1AlphaData
 
@@ -255,18 +256,21 @@ class _Resolver:
         return True
 
     def _depot(self, node: Node, depot: Depot) -> None:
-        acls: set[Acl] = set()
+        referenced: set[Acl] = set()
         for index, ref in enumerate(depot.depot.secrets):
             if self._need(node, "instance-secret", ref.name, ("depot", "secrets", index, "name"), "secret"):
                 secret = self.graph.nodes[("instance-secret", ref.name)].manifest
                 assert isinstance(secret, InstanceSecret)
-                acls.add(secret.acl)
-        for inline in depot.depot.connection_secret:
-            name = depot.inline_secret_name(inline.acl)
+                referenced.add(secret.acl)
+        inline: set[Acl] = set()
+        for entry in depot.depot.connection_secret:
+            name = depot.inline_secret_name(entry.acl)
             if ("instance-secret", name) in self.graph.nodes:
                 self.graph.edges.append(Edge(node.key, ("instance-secret", name), "inline secret"))
-            acls.add(inline.acl)
-        if Acl.READ_WRITE in acls and Acl.READ not in acls:
+            inline.add(entry.acl)
+        # DataOS's own v1 templates (Redshift, Snowflake) hold a single inline rw secret: it serves
+        # reads too. Referenced instance secrets follow the rule that an rw secret comes with an r one.
+        if Acl.READ_WRITE in referenced and Acl.READ not in referenced | inline:
             self.errors.append(
                 node.source.diagnostic(
                     ("depot", "secrets"),
@@ -290,7 +294,18 @@ class _Resolver:
     def _cluster(self, node: Node, cluster: Cluster) -> None:
         for index, entry in enumerate(cluster.minerva.depots):
             path: FieldPath = ("cluster", "minerva", "depots", index, "address")
-            self._need(node, "depot", entry.parsed.depot, path, "catalog")
+            if self._need(node, "depot", entry.parsed.depot, path, "catalog"):
+                depot = self.graph.nodes[("depot", entry.parsed.depot)].manifest
+                assert isinstance(depot, Depot)
+                gap = trino_gap(depot.depot_type, depot.connection)
+                if gap is not None:
+                    self.errors.append(
+                        node.source.diagnostic(
+                            path,
+                            f"depot {depot.name!r} ({depot.depot_type.value}) cannot be a catalog of this "
+                            f"cluster: {gap}; remove it from cluster.minerva.depots",
+                        )
+                    )
             for s_index, secret in enumerate(entry.secrets):
                 self._need(
                     node,

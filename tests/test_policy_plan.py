@@ -113,7 +113,7 @@ def test_depot_policies_are_least_privilege(
 ) -> None:
     from dataproduct_iac.graph import resolve
     from dataproduct_iac.loader import load, read_values_file
-    from dataproduct_iac.manifests.depot import S3Connection
+    from dataproduct_iac.manifests.connections import S3Connection
     from dataproduct_iac.placeholders import ValueSources
     from dataproduct_iac.policy.iam import check_depot_policy
 

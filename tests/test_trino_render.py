@@ -453,7 +453,7 @@ def test_unknown_subprotocol_and_missing_depot_and_name_clash() -> None:
     with pytest.raises(TrinoConfigError) as caught:
         render_cluster(cluster, depots, {}, SETTINGS)
     text = str(caught.value)
-    assert "no Trino connector for JDBC subprotocol 'db2'" in text
+    assert "Trino has no connector for JDBC subprotocol 'db2'" in text
     assert "depot 'ghost' is not among the manifests" in text
 
 

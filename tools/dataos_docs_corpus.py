@@ -445,9 +445,12 @@ def _walk_manifest(document: Any, needs: _Needs) -> None:
         for inline in spec.get("connectionSecret") or []:
             if isinstance(inline, dict) and name and isinstance(inline.get("acl"), str):
                 needs.defined.add(("instance-secret", f"{name}-{inline['acl']}"))
+            for path in _mapping(inline, "files").values():
+                if _text(path):
+                    needs.files[path] = "secret"
     elif kind == "instance-secret":
         spec = _mapping(document, "instance-secret")
-        for path in (spec.get("files") or {}).values():
+        for path in _mapping(spec, "files").values():
             if _text(path):
                 needs.files[path] = "secret"
     elif kind == "workflow":

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dataproduct_iac.manifests import MODELS, json_schemas
+from dataproduct_iac.manifests.base import EXPORTED_FIELDS
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "manifest-reference.md"
 
@@ -26,7 +27,8 @@ Every kind dataproduct-iac reads, field by field, as written in YAML (camelCase)
 like `depot.s3.bucket` means the key `bucket` under `s3:` under `depot:`; `[]` marks list items
 and `{key}` the values of a mapping. Unknown fields are errors (with the nearest known field as
 a hint). Any typed field may hold a placeholder (`${{name}}`, `${name}`, `$NAME`), filled from
-`--set`, `--values` files and the environment before validation.
+`--set`, `--values` files and the environment before validation. Fields the DataOS server writes
+when it exports a resource ({exported}) are ignored with a warning.
 
 The same rules as JSON Schema, for editors: `dataproduct schema` (see the README).
 
@@ -168,7 +170,8 @@ def _rows(
 def render() -> str:
     """The whole reference as Markdown."""
     kinds = ", ".join(f"[`{k}`](#{k})" for k in MODELS)
-    out = [_HEADER.replace("{kinds}", kinds)]
+    exported = ", ".join(f"`{f}`" for f in EXPORTED_FIELDS)
+    out = [_HEADER.replace("{kinds}", kinds).replace("{exported}", exported)]
     for kind, model in MODELS.items():
         schema = json_schemas(kind, placeholders=False)
         defs = schema.get("$defs", {})

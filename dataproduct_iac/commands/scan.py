@@ -76,7 +76,7 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
 
     from ..errors import UsageError
     from ..manifests import Acl
-    from ..manifests.depot import S3Connection
+    from ..manifests.connections import S3Connection
     from ..scanner import DatabaseNaming
     from ..scanner.credentials import credential_keys
     from ._inputs import load_graph, print_warnings

@@ -2,7 +2,9 @@
 
 S3 depots the stack owns (``external: false``) get a hardened bucket; every S3 depot gets a Glue
 database per collection the program knows about and read-only / read-write IAM policy documents
-scoped to ``bucket/relativePath``. Other depot types create nothing in the cloud and expose a typed
+scoped to ``bucket/relativePath``. GCS, ABFSS and WASBS depots (lakehouses in other clouds, always
+external: nothing is created outside AWS) get their Glue databases, located in their bucket or
+container, for Trino's catalogs. Other depot types create nothing in the cloud and expose a typed
 connection (host, port, database, credential secrets) for Trino catalogs.
 """
 
@@ -18,7 +20,7 @@ import pulumi_aws as aws
 
 from ..manifests import Acl
 from ..manifests import Depot as DepotModel
-from ..manifests.depot import Connection, S3Connection
+from ..manifests.connections import Connection, ObjectStore, S3Connection
 from ..settings import StackSettings
 from ..tags import Ownership, depot_tags, ownership
 
@@ -136,7 +138,8 @@ def tls_only_policy(bucket_arn: pulumi.Input[str]) -> pulumi.Output[str]:
 
 class Depot(pulumi.ComponentResource):
     """A depot. Attributes: ``address``, ``depot_type``, ``connection`` (:class:`DepotConnection`),
-    ``bucket_name`` (S3), ``bucket`` (managed S3 only), ``glue_databases`` (collection → database),
+    ``location`` (lakehouse depots), ``bucket_name`` (S3), ``bucket`` (managed S3 only),
+    ``glue_databases`` (collection → database; lakehouse depots),
     ``read_policy`` / ``write_policy`` (IAM JSON, S3), ``read_access`` / ``write_access``
     (``aws.iam.Policy`` when ``settings.create_access``).
     """
@@ -154,6 +157,7 @@ class Depot(pulumi.ComponentResource):
         self.bucket: aws.s3.Bucket | None = None
         self.bucket_name: str | None = None
         self.prefix = ""
+        self._location: str | None = None
         self.glue_databases: dict[str, aws.glue.CatalogDatabase] = {}
         self.glue_database_names: dict[str, str] = {}
         """Collection → Glue database name, known before deployment (``glue_databases``: the resources)."""
@@ -162,14 +166,28 @@ class Depot(pulumi.ComponentResource):
         self.read_access: aws.iam.Policy | None = None
         self.write_access: aws.iam.Policy | None = None
         connection = model.connection
-        if isinstance(connection, S3Connection):
+        if isinstance(connection, ObjectStore):
             owned = args.ownership or ownership(settings, owner=model.owner)
             warning = owned.warning(f"depot {model.name!r}")
             if warning:
                 pulumi.log.warn(warning, resource=self)
             tags = depot_tags(model, settings, owned)
-            self._s3(name, args, connection, tags)
+            if isinstance(connection, S3Connection):
+                self._s3(name, args, connection, tags)
+            else:
+                if not self.external:
+                    pulumi.log.warn(
+                        f"depot {model.name!r} is a {self.depot_type} depot: nothing is created outside AWS, "
+                        "so its bucket or container is used as it is (as with external: true)",
+                        resource=self,
+                    )
+                self._location = connection.location
+                self._glue_databases(name, args, tags)
         outputs: dict[str, Any] = {"address": self.address, "type": self.depot_type}
+        if self._location is not None:
+            outputs.update(
+                location=self._location, glueDatabases={c: db.name for c, db in self.glue_databases.items()}
+            )
         if self.bucket_name is not None:
             outputs.update(
                 bucketName=self.bucket_name,
@@ -181,9 +199,10 @@ class Depot(pulumi.ComponentResource):
 
     @property
     def location(self) -> str | None:
-        """``s3://bucket/relativePath`` for S3 depots."""
+        """Where the depot's data is: ``s3://bucket/relativePath`` for S3 depots, the ``gs://`` or
+        ``abfss://``/``wasbs://`` location of GCS and Azure depots, None for other types."""
         if self.bucket_name is None:
-            return None
+            return self._location
         return f"s3://{self.bucket_name}/{self.prefix}".rstrip("/")
 
     def _s3(self, name: str, args: DepotArgs, connection: S3Connection, tags: dict[str, str]) -> None:
@@ -195,20 +214,7 @@ class Depot(pulumi.ComponentResource):
         else:
             self.bucket_name = args.bucket_name or settings.bucket_name(connection.bucket)
             self._managed_bucket(name, args, tags)
-        for collection in sorted(set(args.collections)):
-            location = f"{self.location}/{collection}/"
-            database_name = settings.glue_database_name(self.model.name, collection)
-            self.glue_database_names[collection] = database_name
-            self.glue_databases[collection] = aws.glue.CatalogDatabase(
-                f"{name}-{collection}-db",
-                name=database_name,
-                description=f"Collection {collection} of depot {self.address}",
-                location_uri=location,
-                tags=tags,
-                opts=pulumi.ResourceOptions(
-                    parent=self, protect=settings.protect, depends_on=[self.bucket] if self.bucket else None
-                ),
-            )
+        self._glue_databases(name, args, tags)
         partition = settings.aws_partition
         self.read_policy = s3_policy_document(self.bucket_name, self.prefix, write=False, partition=partition)
         self.write_policy = s3_policy_document(self.bucket_name, self.prefix, write=True, partition=partition)
@@ -228,6 +234,23 @@ class Depot(pulumi.ComponentResource):
                 policy=self.write_policy,
                 tags=tags,
                 opts=child,
+            )
+
+    def _glue_databases(self, name: str, args: DepotArgs, tags: dict[str, str]) -> None:
+        """A Glue database per collection the program addresses, located below the depot's data."""
+        settings = args.settings
+        for collection in sorted(set(args.collections)):
+            database_name = settings.glue_database_name(self.model.name, collection)
+            self.glue_database_names[collection] = database_name
+            self.glue_databases[collection] = aws.glue.CatalogDatabase(
+                f"{name}-{collection}-db",
+                name=database_name,
+                description=f"Collection {collection} of depot {self.address}",
+                location_uri=f"{self.location}/{collection}/",
+                tags=tags,
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=settings.protect, depends_on=[self.bucket] if self.bucket else None
+                ),
             )
 
     def _managed_bucket(self, name: str, args: DepotArgs, tags: dict[str, str]) -> None:

@@ -26,7 +26,7 @@ import pulumi_kubernetes as k8s
 
 from ..errors import ComponentArgsError
 from ..manifests import Depot, InstanceSecret, Workflow
-from ..manifests.depot import S3Connection
+from ..manifests.connections import S3Connection
 from ..manifests.values import parse_quantity
 from ..manifests.workflow import DagJob, FilterPattern
 from ..scanner.core import DatabaseNaming

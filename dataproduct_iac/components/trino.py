@@ -113,8 +113,7 @@ def credential_values(
     by_name = {s.name: s for secrets in depot_secrets.values() for s in secrets}
     values: dict[str, pulumi.Output[str]] = {}
     for var, binding in rendered.secret_env.items():
-        value = by_name[binding.secret].instance_secret.data[binding.key]
-        values[var] = pulumi.Output.secret(value.get_secret_value())
+        values[var] = pulumi.Output.secret(binding.value_of(by_name[binding.secret]))
     return values
 
 

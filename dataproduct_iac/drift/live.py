@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from ..aws_clients import ClientSettings, IncompleteReply, make_client
 from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
-from ..manifests.depot import S3Connection
+from ..manifests.connections import S3Connection
 from ..manifests.instance_secret import SecretFileError
 from ..settings import StackSettings
 from ..tags import Ownership, ownership, secret_tags

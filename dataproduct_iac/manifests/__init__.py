@@ -8,7 +8,8 @@ from ..errors import DataproductError
 from .base import ResourceMeta, StrictModel
 from .bundle import Bundle, BundleResource
 from .cluster import Cluster
-from .depot import Depot, DepotType
+from .connections import DepotType
+from .depot import Depot
 from .instance_secret import Acl, InstanceSecret
 from .product import DataProduct, DeprecatedFieldWarning
 from .refs import DatasetAddress, ResourceRef, parse_address, parse_ref

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
+import warnings
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, NoReturn, Self, Union, get_args, get_origin
 
@@ -18,6 +19,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -277,6 +279,31 @@ class StrictModel(BaseModel):
             raise named_unknown_fields(cls, exc) from None
 
 
+class ExportedFieldWarning(UserWarning):
+    """A manifest holds a field that the DataOS server adds when it exports a resource; it is ignored."""
+
+
+EXPORTED_FIELDS = ("stamp", "uid", "generation", "created")
+"""Fields the DataOS server adds to a resource's meta section when it exports a manifest."""
+
+
+def drop_exported(data: Any, fields: Sequence[str], section: str = "") -> Any:
+    """``data`` without the exported ``fields`` it holds, with a warning naming them (``section``: the
+    path of ``data`` in the manifest, '' for the top level)."""
+    if not isinstance(data, dict):
+        return data
+    found = [f for f in fields if f in data]
+    if not found:
+        return data
+    names = ", ".join(f"{section}.{f}" if section else f for f in found)
+    warnings.warn(
+        f"{names}: written by the DataOS server when it exports a resource; ignored",
+        ExportedFieldWarning,
+        stacklevel=2,
+    )
+    return {k: v for k, v in data.items() if k not in found}
+
+
 class Ref(StrictModel):
     """A documentation link (``refs[]`` in the meta section)."""
 
@@ -285,7 +312,8 @@ class Ref(StrictModel):
 
 
 class ResourceMeta(StrictModel):
-    """The meta section every DataOS resource shares."""
+    """The meta section every DataOS resource shares. stamp, uid, generation and created, which the
+    DataOS server writes into exported manifests, are ignored with a warning."""
 
     KIND: ClassVar[str] = ""
     VERSIONS: ClassVar[tuple[str, ...]] = ("v1",)
@@ -305,6 +333,11 @@ class ResourceMeta(StrictModel):
     workspace: str | None = Field(default=None, description="DataOS workspace of workspace-level resources.")
     title: str | None = Field(default=None, description="Human-readable title.")
     refs: list[Ref] = Field(default_factory=new_list, description="Documentation links.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_exported(cls, data: Any) -> Any:
+        return drop_exported(data, EXPORTED_FIELDS)
 
     @field_validator("name")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -11,103 +10,47 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from .base import ResourceMeta, StrictModel, StrictName, new_dict, new_list, raise_at, reraisable
+from .base import (
+    ResourceMeta,
+    StrictModel,
+    StrictName,
+    drop_exported,
+    new_dict,
+    new_list,
+    raise_at,
+    reraisable,
+)
+from .connections import (
+    BLOCK_MODELS,
+    DEPOT_KINDS,
+    AbfssConnection,
+    BigQueryConnection,
+    Connection,
+    DepotType,
+    DepotTypeField,
+    ElasticsearchConnection,
+    EventHubConnection,
+    GcsConnection,
+    JdbcConnection,
+    KafkaConnection,
+    MongoDbConnection,
+    MySqlConnection,
+    OpenSearchConnection,
+    OracleConnection,
+    PostgresConnection,
+    PulsarConnection,
+    RedshiftConnection,
+    S3Connection,
+    SnowflakeConnection,
+    SqlServerConnection,
+    WasbsConnection,
+    depot_type,
+)
 from .instance_secret import Acl, InstanceSecretType, SecretFiles, SecretKey, SecretValue
-
-
-def _upper(value: Any) -> Any:
-    return value.upper() if isinstance(value, str) else value
-
-
-class DepotType(StrEnum):
-    S3 = "S3"
-    REDSHIFT = "REDSHIFT"
-    POSTGRES = "POSTGRES"
-    JDBC = "JDBC"
-    SNOWFLAKE = "SNOWFLAKE"
-
-
-class DataFormat(StrEnum):
-    ICEBERG = "ICEBERG"
-    PARQUET = "PARQUET"
-    CSV = "CSV"
-    JSON = "JSON"
-    DELTA = "DELTA"
-
-
-def _any_case(enum: type[StrEnum]) -> WithJsonSchema:
-    """Schema of an enum that the model accepts in upper or lower case (``S3`` and ``s3``)."""
-    values = [member.value for member in enum]
-    return WithJsonSchema(
-        {
-            "type": "string",
-            "enum": [*values, *(v.lower() for v in values)],
-            "description": "Upper or lower case.",
-        }
-    )
-
-
-class S3Connection(StrictModel):
-    scheme: Literal["s3", "s3a"] = "s3a"
-    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-    relative_path: str | None = None
-    format: Annotated[DataFormat, BeforeValidator(_upper), _any_case(DataFormat)] = DataFormat.PARQUET
-    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
-    endpoint: str | None = None
-
-    @property
-    def prefix(self) -> str:
-        """The key prefix under the bucket, without leading or trailing slashes ('' for the root)."""
-        return (self.relative_path or "").strip("/")
-
-
-class RedshiftConnection(StrictModel):
-    subprotocol: str = "redshift"
-    host: str
-    port: int = Field(default=5439, ge=1, le=65535)
-    database: str
-    bucket: str | None = None
-    relative_path: str | None = None
-
-
-class PostgresConnection(StrictModel):
-    subprotocol: str = "postgresql"
-    host: str
-    port: int = Field(default=5432, ge=1, le=65535)
-    database: str
-    params: dict[str, str | int | bool] = Field(default_factory=new_dict)
-
-
-class JdbcConnection(StrictModel):
-    subprotocol: str
-    host: str
-    port: int = Field(ge=1, le=65535)
-    database: str
-    params: dict[str, str | int | bool] = Field(default_factory=new_dict)
-
-
-class SnowflakeConnection(StrictModel):
-    warehouse: str
-    url: str
-    database: str
-    account: str | None = None
-    role: str | None = None
-
-
-Connection = S3Connection | RedshiftConnection | PostgresConnection | JdbcConnection | SnowflakeConnection
-
-CONNECTION_MODELS: dict[DepotType, type[StrictModel]] = {
-    DepotType.S3: S3Connection,
-    DepotType.REDSHIFT: RedshiftConnection,
-    DepotType.POSTGRES: PostgresConnection,
-    DepotType.JDBC: JdbcConnection,
-    DepotType.SNOWFLAKE: SnowflakeConnection,
-}
 
 
 class SecretRef(StrictModel):
@@ -136,28 +79,59 @@ class ConnectionSecret(SecretFiles, StrictModel):
     _file_texts: dict[str, SecretStr] = PrivateAttr(default_factory=new_dict)
 
 
-class DepotSpec(StrictModel):
-    """The connection goes under a block named after the type (v2alpha: s3, redshift, postgres, jdbc,
-    snowflake) or under spec (v1, and v2alpha as some files write it), not both. Credentials are
-    secrets (v2alpha, references to instance secrets) or connectionSecret (v1, inline; each entry
-    becomes an implicit instance secret named <depot>-<acl>). A depot with a read-write (rw)
-    secret must also have a read (r) secret."""
+def _none_is_empty(value: Any) -> Any:
+    """``secrets:`` written with no value (YAML null) holds no references (examples/.../mongo_vpce.yaml)."""
+    return [] if value is None else value
 
-    type: Annotated[DepotType, BeforeValidator(_upper), _any_case(DepotType)]
+
+class DepotSpec(StrictModel):
+    """The connection goes under a block named after the type (v2alpha: s3, gcs, abfss, wasbs,
+    redshift, postgres or postgresql, mysql, mssql, oracle, snowflake, bigquery, mongodb,
+    elasticsearch, opensearch, kafka, pulsar, eventhub, jdbc; a JDBC depot may write a postgresql
+    block) or under spec (v1, and v2alpha as some files write it), not both. Credentials are secrets
+    (v2alpha, references to instance secrets) or connectionSecret (v1, inline; each entry becomes an
+    implicit instance secret named <depot>-<acl>). name and owner, which the DataOS server writes
+    into exported manifests, are ignored with a warning."""
+
+    EXPORTED: ClassVar[tuple[str, ...]] = ("name", "owner")
+
+    type: DepotTypeField
     description: str | None = None
     external: bool = False
     compute: str | None = None
     source: str | None = None
-    secrets: list[SecretRef] = Field(default_factory=new_list)
+    owners: list[str] = Field(default_factory=new_list)
+    meta: dict[str, Any] = Field(default_factory=new_dict)
+    hive_sync: bool | None = Field(
+        default=None, description="Sync to the Hive metastore (DataOS; unused here)."
+    )
+    secrets: Annotated[list[SecretRef], BeforeValidator(_none_is_empty)] = Field(
+        default_factory=new_list,
+        description="References to instance secrets; an empty 'secrets:' (null) is none.",
+    )
     connection_secret: list[ConnectionSecret] = Field(default_factory=new_list)
     spec: dict[str, Any] | None = Field(
         default=None, description="Connection fields (v1, and v2alpha as some files write it)."
     )
     s3: S3Connection | None = None
+    gcs: GcsConnection | None = None
+    abfss: AbfssConnection | None = None
+    wasbs: WasbsConnection | None = None
     redshift: RedshiftConnection | None = None
     postgres: PostgresConnection | None = None
-    jdbc: JdbcConnection | None = None
+    postgresql: PostgresConnection | None = None
+    mysql: MySqlConnection | None = None
+    mssql: SqlServerConnection | None = None
+    oracle: OracleConnection | None = None
     snowflake: SnowflakeConnection | None = None
+    bigquery: BigQueryConnection | None = None
+    mongodb: MongoDbConnection | None = None
+    elasticsearch: ElasticsearchConnection | None = None
+    opensearch: OpenSearchConnection | None = None
+    kafka: KafkaConnection | None = None
+    pulsar: PulsarConnection | None = None
+    eventhub: EventHubConnection | None = None
+    jdbc: JdbcConnection | None = None
 
     _connection: Connection = PrivateAttr()
 
@@ -165,49 +139,44 @@ class DepotSpec(StrictModel):
     @classmethod
     def _block_matches_type(cls, data: Any) -> Any:
         """A block named after another type (``redshift:`` in an S3 depot) is the error, not its fields."""
+        data = drop_exported(data, cls.EXPORTED, "depot")
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return data
-        declared = data["type"].upper()
-        if declared not in DepotType.__members__.values():
+        declared = depot_type(data["type"])
+        if declared not in DEPOT_KINDS:
             return data
-        for kind in DepotType:
-            block = kind.value.lower()
-            if block in data and kind.value != declared:
+        allowed = DEPOT_KINDS[DepotType(declared)].blocks
+        for block in BLOCK_MODELS:
+            if block in data and block not in allowed:
                 raise_at(
                     (block,),
                     f"block '{block}' does not match depot type {declared}; write the connection under "
-                    f"'{declared.lower()}:' (or 'spec:'), or change 'type'",
+                    f"'{allowed[0]}:' (or 'spec:'), or change 'type'",
                 )
         return data
 
     @model_validator(mode="after")
     def _resolve_connection(self) -> DepotSpec:
-        blocks = {t: getattr(self, t.value.lower()) for t in DepotType}
-        typed = blocks[self.type]
-        if typed is not None and self.spec is not None:
-            raise_at(
-                ("spec",), f"connection given twice: under 'spec:' and under '{self.type.value.lower()}:'"
-            )
+        kind = DEPOT_KINDS[self.type]
+        given = [(block, getattr(self, block)) for block in kind.blocks if getattr(self, block) is not None]
+        if len(given) > 1:
+            raise_at((given[1][0],), f"connection given twice: under '{given[0][0]}:' and '{given[1][0]}:'")
+        if given and self.spec is not None:
+            raise_at(("spec",), f"connection given twice: under 'spec:' and under '{given[0][0]}:'")
+        typed: Connection | None = given[0][1] if given else None
         if typed is None:
-            if self.spec is None:
+            if self.spec is None and not kind.block_optional:
                 raise PydanticCustomError(
                     "connection_missing",
                     "this {type} depot needs its connection under '{block}:' (v2alpha) or 'spec:' (v1)",
-                    {"type": self.type.value, "block": self.type.value.lower()},
+                    {"type": self.type.value, "block": kind.blocks[0]},
                 )
             try:
-                typed = CONNECTION_MODELS[self.type].model_validate(self.spec)
+                typed = kind.model.model_validate(self.spec or {})
             except ValidationError as exc:
                 details = [reraisable(err, ("spec",)) for err in exc.errors()]
                 raise ValidationError.from_exception_data("depot", details) from None
         self._connection = typed
-        acls = {secret.acl for secret in self.connection_secret}
-        if Acl.READ_WRITE in acls and Acl.READ not in acls:
-            raise_at(
-                ("connectionSecret",),
-                "connectionSecret has an 'rw' entry but no 'r' entry; DataOS refuses a depot with a "
-                "read-write (acl rw) secret and no read (acl r) secret: add an entry with 'acl: r'",
-            )
         return self
 
     @property
@@ -216,7 +185,10 @@ class DepotSpec(StrictModel):
 
 
 class Depot(ResourceMeta):
-    """A data source connection. S3 depots may own their bucket (``external: false``)."""
+    """A data source connection, of any type DataOS documents. S3 depots may own their bucket
+    (``external: false``); GCS, ABFSS and WASBS depots are used as they are (nothing is created
+    outside AWS). A cluster may list a depot of any type with a Trino connector: every type but
+    PULSAR and EVENTHUB, and JDBC depots of a subprotocol Trino reads."""
 
     KIND: ClassVar[str] = "depot"
     NAME_IS_STRICT: ClassVar[bool] = True

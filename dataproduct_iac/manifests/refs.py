@@ -1,7 +1,8 @@
 """Typed references between manifests.
 
-Two spellings address data: ``dataos://depot:collection/dataset`` and
-``dataset:depot:collection:dataset``; both parse to a :class:`DatasetAddress`. Resources are
+Two spellings address data: ``dataos://depot:collection/dataset`` (optionally ``?acl=r`` or
+``?acl=rw``, the depot secret to use) and ``dataset:depot:collection:dataset``; both parse to a
+:class:`DatasetAddress`. Resources are
 referenced as ``kind:version:name[:workspace]`` (``bundle:v1beta:x``, ``lens:v1alpha:x:public``),
 which parse to a :class:`ResourceRef`.
 """
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 _SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
 _DATAOS_URI = re.compile(
-    rf"^dataos://(?P<depot>{_SEGMENT})(?::(?P<collection>{_SEGMENT})(?:/(?P<dataset>{_SEGMENT}))?)?/?$"
+    rf"^dataos://(?P<depot>{_SEGMENT})(?::(?P<collection>{_SEGMENT})(?:/(?P<dataset>{_SEGMENT}))?)?/?"
+    r"(?:\?acl=(?P<acl>rw|r))?$"
 )
 _DATASET_REF = re.compile(
     rf"^dataset:(?P<depot>{_SEGMENT}):(?P<collection>{_SEGMENT}):(?P<dataset>{_SEGMENT})$"
@@ -31,6 +33,8 @@ class DatasetAddress:
     depot: str
     collection: str | None = None
     dataset: str | None = None
+    acl: str | None = None
+    """The depot secret's acl the address asks for (``?acl=r`` or ``?acl=rw``), if any."""
 
     @property
     def uri(self) -> str:
@@ -39,7 +43,7 @@ class DatasetAddress:
             out += f":{self.collection}"
             if self.dataset:
                 out += f"/{self.dataset}"
-        return out
+        return out + (f"?acl={self.acl}" if self.acl else "")
 
     def __str__(self) -> str:
         return self.uri
@@ -62,12 +66,15 @@ class ResourceRef:
 def parse_address(text: str, *, allow_bare_name: bool = False) -> DatasetAddress:
     """Parse a ``dataos://`` URI or a ``dataset:`` reference (and, when allowed, a bare depot name)."""
     value = text.strip()
-    match = _DATAOS_URI.match(value) or _DATASET_REF.match(value)
+    match = _DATAOS_URI.match(value)
+    if match:
+        return DatasetAddress(match["depot"], match["collection"], match["dataset"], match["acl"])
+    match = _DATASET_REF.match(value)
     if match:
         return DatasetAddress(match["depot"], match["collection"], match["dataset"])
     if allow_bare_name and _BARE_NAME.match(value):
         return DatasetAddress(value)
-    expected = "'dataos://depot[:collection[/dataset]]' or 'dataset:depot:collection:dataset'"
+    expected = "'dataos://depot[:collection[/dataset]][?acl=r|rw]' or 'dataset:depot:collection:dataset'"
     if allow_bare_name:
         expected = "a depot name, " + expected
     raise ValueError(f"{text!r} is not a valid address; expected {expected}")

@@ -1,4 +1,4 @@
-"""Which keys of a depot's instance secret hold the AWS credentials (DataOS spells them several ways).
+"""Which keys of a depot's instance secret hold the AWS credentials (spellings: manifests.secret_keys).
 
 Shared by the ``scan`` command (a boto3 session from the read secret) and the ``ScannerJob``
 component (a Kubernetes Secret whose keys become ``AWS_*`` environment variables). No values are
@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-ACCESS_KEY_NAMES = ("awsaccesskeyid", "accesskeyid", "aws_access_key_id", "access_key_id", "accesskey")
-SECRET_KEY_NAMES = ("awssecretaccesskey", "secretkey", "aws_secret_access_key", "secret_access_key")
-SESSION_TOKEN_NAMES = ("awssessiontoken", "sessiontoken", "aws_session_token", "session_token")
+from ..manifests.secret_keys import find_key
 
 ENV_OF = {
-    "AWS_ACCESS_KEY_ID": ACCESS_KEY_NAMES,
-    "AWS_SECRET_ACCESS_KEY": SECRET_KEY_NAMES,
-    "AWS_SESSION_TOKEN": SESSION_TOKEN_NAMES,
+    "AWS_ACCESS_KEY_ID": "aws_access_key",
+    "AWS_SECRET_ACCESS_KEY": "aws_secret_key",
+    "AWS_SESSION_TOKEN": "aws_session_token",
 }
+"""``AWS_*`` environment variable → the credential role (manifests.secret_keys) it takes."""
 
 
 def credential_keys(keys: Mapping[str, object] | list[str]) -> dict[str, str]:
@@ -25,13 +24,11 @@ def credential_keys(keys: Mapping[str, object] | list[str]) -> dict[str, str]:
 
     Empty unless both an access key and a secret key are present.
     """
-    lowered = {k.lower(): k for k in keys}
     out: dict[str, str] = {}
-    for env, names in ENV_OF.items():
-        for name in names:
-            if name in lowered:
-                out[env] = lowered[name]
-                break
+    for env, role in ENV_OF.items():
+        key = find_key(keys, role)
+        if key is not None:
+            out[env] = key
     if "AWS_ACCESS_KEY_ID" not in out or "AWS_SECRET_ACCESS_KEY" not in out:
         return {}
     return out

@@ -2,35 +2,69 @@
 
 Every credential a catalog needs becomes an environment variable bound to a key of one
 Kubernetes Secret; the binding names the instance secret and its key, never the value.
+
+Depot types and their catalogs: S3, GCS, ABFSS and WASBS depots are lakehouses read through the
+stack's Glue Data Catalog (hive, iceberg or delta_lake by format) and Trino's native S3, GCS or
+Azure file system; Redshift, PostgreSQL, MySQL, SQL Server, Oracle, Snowflake and JDBC depots use
+the JDBC connector of the database; BigQuery, MongoDB, Elasticsearch, OpenSearch and Kafka their
+own connector. Pulsar and Event Hubs have none (``manifests.connections.trino_gap``): a cluster
+that lists one is refused by validate. Property names are Trino 476's.
 """
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import quote
 
 from ..manifests.cluster import Cluster, ClusterDepot
-from ..manifests.depot import (
+from ..manifests.connections import (
+    TRINO_JDBC_CONNECTORS,
+    AzureConnection,
+    BigQueryConnection,
+    Connection,
     DataFormat,
-    Depot,
+    GcsConnection,
     JdbcConnection,
+    KafkaConnection,
+    MetastoreType,
+    MongoDbConnection,
+    MySqlConnection,
+    ObjectStore,
+    OpenSearchConnection,
+    OracleConnection,
     PostgresConnection,
     RedshiftConnection,
     S3Connection,
+    SearchConnection,
     SnowflakeConnection,
+    SqlServerConnection,
+    trino_gap,
 )
+from ..manifests.depot import Depot
 from ..manifests.instance_secret import InstanceSecret
+from ..manifests.secret_keys import find_key
 from ..settings import StackSettings
 from .errors import Problem
 
 
 @dataclass(frozen=True)
 class SecretBinding:
-    """An environment variable's value: key ``key`` of instance secret ``secret``."""
+    """An environment variable's value: key ``key`` of instance secret ``secret`` (a ``data`` key or
+    the text of a ``files`` entry), as stored or base64-encoded."""
 
     secret: str
     key: str
+    encoding: Literal["text", "base64"] = "text"
+
+    def value_of(self, secret: InstanceSecret) -> str:
+        """The value from ``secret`` (the instance secret named ``self.secret``). Handle as a secret."""
+        spec = secret.instance_secret
+        value = spec.data[self.key].get_secret_value() if self.key in spec.data else spec.file_text(self.key)
+        return base64.b64encode(value.encode("utf-8")).decode("ascii") if self.encoding == "base64" else value
 
 
 @dataclass
@@ -41,16 +75,8 @@ class RenderedCatalog:
     source: str
     """``depot:<name>`` or ``catalog``."""
     schemas: dict[str, str]
-    """Collection named in the cluster's depot address → Trino schema (Glue database for S3)."""
+    """Collection named in the cluster's depot address → Trino schema (Glue database for lakehouses)."""
 
-
-# Instance secret keys accepted for each credential, compared lower-case without '-', '_', '.'.
-_ALIASES = {
-    "user": ("username", "user", "connectionuser", "login"),
-    "password": ("password", "pass", "connectionpassword"),
-    "access_key": ("awsaccesskeyid", "accesskeyid", "awsaccesskey", "accesskey"),
-    "secret_key": ("awssecretaccesskey", "secretaccesskey", "awssecretkey", "secretkey"),
-}
 
 LEGACY_S3 = re.compile(r"^hive\.s3(\.|select)")
 _REPLACEMENTS = {
@@ -71,19 +97,6 @@ _REPLACEMENTS = {
 _SENSITIVE = re.compile(r"(password|secret|aws-access-key|token|credential|private-key)", re.IGNORECASE)
 _ENV_REF = re.compile(r"^\$\{ENV:[A-Za-z_][A-Za-z0-9_]*\}$")
 _ENV_USE = re.compile(r"\$\{ENV:([^}]*)\}")
-
-# JDBC subprotocol → Trino connector name (each ships with the trinodb/trino image).
-JDBC_CONNECTORS = {
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "redshift": "redshift",
-    "mysql": "mysql",
-    "mariadb": "mariadb",
-    "sqlserver": "sqlserver",
-    "oracle": "oracle",
-    "singlestore": "singlestore",
-    "clickhouse": "clickhouse",
-}
 
 
 def legacy_s3_problem(key: str) -> str | None:
@@ -132,137 +145,82 @@ class _Credentials:
         return "${ENV:" + var + "}"
 
 
-def _normal(key: str) -> str:
-    return re.sub(r"[-_.]", "", key.lower())
+class _Catalog:
+    """The catalog of one depot being rendered: where its problems go, and its credentials."""
 
+    def __init__(
+        self,
+        cluster_depot: ClusterDepot,
+        index: int,
+        depot: Depot,
+        secrets: list[InstanceSecret],
+        settings: StackSettings,
+        creds: _Credentials,
+        problems: list[Problem],
+    ) -> None:
+        self.cluster_depot = cluster_depot
+        self.where: tuple[str | int, ...] = ("cluster", "minerva", "depots", index)
+        self.depot = depot
+        self.name = depot.name
+        self.secrets = secrets
+        self.settings = settings
+        self.creds = creds
+        self.problems = problems
 
-def _find_keys(secret: InstanceSecret, roles: tuple[str, ...]) -> dict[str, str] | None:
-    keys = {_normal(k): k for k in secret.instance_secret.data}
-    found: dict[str, str] = {}
-    for role in roles:
-        for alias in _ALIASES[role]:
-            if alias in keys:
-                found[role] = keys[alias]
-                break
-    return found
+    def problem(self, message: str) -> None:
+        self.problems.append(Problem(self.where, message))
 
-
-def _pick_secret(
-    cluster_depot: ClusterDepot,
-    depot: Depot,
-    secrets: list[InstanceSecret],
-    roles: tuple[str, ...],
-    where: tuple[str | int, ...],
-    problems: list[Problem],
-) -> tuple[InstanceSecret, dict[str, str]] | None:
-    """The instance secret whose keys the catalog uses: the cluster's refs, else r before rw."""
-    candidates = secrets
-    if cluster_depot.secrets:
-        by_name = {s.name: s for s in secrets}
-        candidates = []
-        for index, ref in enumerate(cluster_depot.secrets):
-            if ref.name not in by_name:
-                problems.append(
-                    Problem(
-                        (*where, "secrets", index, "name"),
-                        f"{ref.name!r} is not one of depot {depot.name}'s secrets "
-                        f"({', '.join(sorted(by_name)) or 'none'})",
+    def pick(self, roles: tuple[str, ...]) -> tuple[InstanceSecret, dict[str, str]] | None:
+        """The instance secret whose keys the catalog uses, and the key of each role found in it: of
+        the cluster's refs, else of the acl the address asks for (``?acl=``), else r before rw, the
+        first that holds every role (else the one that holds most)."""
+        candidates = self.secrets
+        if self.cluster_depot.secrets:
+            by_name = {s.name: s for s in self.secrets}
+            candidates = []
+            for index, ref in enumerate(self.cluster_depot.secrets):
+                if ref.name not in by_name:
+                    self.problems.append(
+                        Problem(
+                            (*self.where, "secrets", index, "name"),
+                            f"{ref.name!r} is not one of depot {self.name}'s secrets "
+                            f"({', '.join(sorted(by_name)) or 'none'})",
+                        )
                     )
+                    return None
+                candidates.append(by_name[ref.name])
+        elif self.cluster_depot.parsed.acl:
+            acl = self.cluster_depot.parsed.acl
+            candidates = [s for s in self.secrets if s.acl.value == acl] or self.secrets
+        best: tuple[InstanceSecret, dict[str, str]] | None = None
+        for secret in candidates:
+            keys = [*secret.instance_secret.data, *secret.instance_secret.files]
+            found = {role: key for role in roles if (key := find_key(keys, role)) is not None}
+            if len(found) == len(roles):
+                return secret, found
+            if best is None or len(found) > len(best[1]):
+                best = (secret, found)
+        return best
+
+    def env(
+        self, role: str, secret: InstanceSecret, key: str, encoding: Literal["text", "base64"] = "text"
+    ) -> str:
+        """``${ENV:VAR}`` for key ``key`` of ``secret``."""
+        return self.creds.ref(self.name, role, SecretBinding(secret.name, key, encoding))
+
+    def user_password(self, *, required: bool = True) -> tuple[str, str | None] | None:
+        """``${ENV:...}`` references of the user and (if any) the password of the depot's secret."""
+        picked = self.pick(("user", "password"))
+        if picked is None or "user" not in picked[1]:
+            if required and (picked is not None or not self.cluster_depot.secrets):
+                self.problem(
+                    f"depot {self.name} needs an instance secret with a 'username' (and usually a "
+                    "'password') for its Trino catalog"
                 )
-                return None
-            candidates.append(by_name[ref.name])
-    best: tuple[InstanceSecret, dict[str, str]] | None = None
-    for secret in candidates:
-        found = _find_keys(secret, roles) or {}
-        if len(found) == len(roles):
-            return secret, found
-        if best is None or len(found) > len(best[1]):
-            best = (secret, found)
-    return best
-
-
-def _s3_catalog(
-    name: str,
-    cluster_depot: ClusterDepot,
-    depot: Depot,
-    connection: S3Connection,
-    secrets: list[InstanceSecret],
-    settings: StackSettings,
-    creds: _Credentials,
-    where: tuple[str | int, ...],
-    problems: list[Problem],
-) -> dict[str, str]:
-    connector = {
-        DataFormat.ICEBERG: "iceberg",
-        DataFormat.DELTA: "delta_lake",
-    }.get(connection.format, "hive")
-    props: dict[str, str] = {"connector.name": connector}
-    if connector == "iceberg":
-        props["iceberg.catalog.type"] = "glue"
-    else:
-        props["hive.metastore"] = "glue"
-    region = connection.region or settings.region
-    if region is None:
-        problems.append(
-            Problem(where, f"S3 depot {depot.name} has no region: set depot s3.region or the stack's region")
-        )
-        region = "unknown"
-    props["hive.metastore.glue.region"] = region
-    bucket = connection.bucket if depot.depot.external else settings.bucket_name(connection.bucket)
-    location = f"s3://{bucket}/{connection.prefix}".rstrip("/")
-    props["hive.metastore.glue.default-warehouse-dir"] = location
-    props["fs.native-s3.enabled"] = "true"
-    props["s3.region"] = region
-    if connection.endpoint:
-        props["s3.endpoint"] = connection.endpoint
-        props["s3.path-style-access"] = "true"
-    picked = _pick_secret(cluster_depot, depot, secrets, ("access_key", "secret_key"), where, problems)
-    if picked is not None:
+            return None
         secret, keys = picked
-        if len(keys) == 2:
-            access = creds.ref(name, "aws_access_key", SecretBinding(secret.name, keys["access_key"]))
-            secret_key = creds.ref(name, "aws_secret_key", SecretBinding(secret.name, keys["secret_key"]))
-            props["s3.aws-access-key"] = access
-            props["s3.aws-secret-key"] = secret_key
-            props["hive.metastore.glue.aws-access-key"] = access
-            props["hive.metastore.glue.aws-secret-key"] = secret_key
-        elif keys:
-            problems.append(
-                Problem(
-                    where,
-                    f"instance secret {secret.name} has only part of an AWS key pair (needs an access key id "
-                    "such as 'awsaccesskeyid' and a secret such as 'awssecretaccesskey')",
-                )
-            )
-    # No keys: Trino uses the default AWS credential chain (for example IRSA on the pod).
-    return props
-
-
-def _jdbc_credentials(
-    name: str,
-    cluster_depot: ClusterDepot,
-    depot: Depot,
-    secrets: list[InstanceSecret],
-    creds: _Credentials,
-    where: tuple[str | int, ...],
-    problems: list[Problem],
-) -> dict[str, str]:
-    picked = _pick_secret(cluster_depot, depot, secrets, ("user", "password"), where, problems)
-    if picked is None or "user" not in picked[1]:
-        if picked is not None or not cluster_depot.secrets:
-            problems.append(
-                Problem(
-                    where,
-                    f"depot {depot.name} needs an instance secret with a 'username' (and usually a "
-                    "'password') for its Trino catalog",
-                )
-            )
-        return {}
-    secret, keys = picked
-    out = {"connection-user": creds.ref(name, "user", SecretBinding(secret.name, keys["user"]))}
-    if "password" in keys:
-        out["connection-password"] = creds.ref(name, "password", SecretBinding(secret.name, keys["password"]))
-    return out
+        password = self.env("password", secret, keys["password"]) if "password" in keys else None
+        return self.env("user", secret, keys["user"]), password
 
 
 def _param_text(value: str | int | bool) -> str:
@@ -272,23 +230,305 @@ def _param_text(value: str | int | bool) -> str:
     return str(value)
 
 
+def _query(params: dict[str, str | int | bool]) -> str:
+    return "&".join(f"{quote(str(k))}={quote(_param_text(v))}" for k, v in sorted(params.items()))
+
+
 def _jdbc_url(
-    subprotocol: str, host: str, port: int, database: str, params: dict[str, str | int | bool]
+    connector: str, host: str, port: int, database: str | None, params: dict[str, str | int | bool]
 ) -> str:
-    texts = {k: _param_text(v) for k, v in sorted(params.items())}
-    query = "&".join(f"{quote(str(k))}={quote(v)}" for k, v in texts.items())
-    if subprotocol == "sqlserver":
-        url = f"jdbc:sqlserver://{host}:{port};databaseName={database}"
-        return url + "".join(f";{k}={v}" for k, v in texts.items())
-    url = f"jdbc:{subprotocol}://{host}:{port}"
-    if subprotocol not in ("mysql", "mariadb", "singlestore"):
+    """The JDBC URL of ``connector`` (a value of ``TRINO_JDBC_CONNECTORS``)."""
+    if connector == "sqlserver":
+        url = f"jdbc:sqlserver://{host}:{port}" + (f";databaseName={database}" if database else "")
+        return url + "".join(f";{k}={_param_text(v)}" for k, v in sorted(params.items()))
+    if connector == "oracle":
+        return f"jdbc:oracle:thin:@//{host}:{port}/{database or ''}"
+    url = f"jdbc:{connector}://{host}:{port}"
+    if database and connector not in ("mysql", "mariadb", "singlestore"):
         url += f"/{database}"
+    query = _query(params)
     return url + (f"?{query}" if query else "")
 
 
+def _jdbc(catalog: _Catalog, connector: str, url: str) -> dict[str, str]:
+    props = {"connector.name": connector, "connection-url": url}
+    credentials = catalog.user_password()
+    if credentials is not None:
+        props["connection-user"] = credentials[0]
+        if credentials[1] is not None:
+            props["connection-password"] = credentials[1]
+    return props
+
+
+def _redshift(catalog: _Catalog, connection: RedshiftConnection) -> dict[str, str]:
+    url = _jdbc_url("redshift", connection.host, connection.port, connection.database, {})
+    return _jdbc(catalog, "redshift", url)
+
+
+def _postgres(catalog: _Catalog, connection: PostgresConnection) -> dict[str, str]:
+    params = dict(connection.params)
+    url = _jdbc_url("postgresql", connection.host, connection.port, connection.database, params)
+    return _jdbc(catalog, "postgresql", url)
+
+
+def _mysql(catalog: _Catalog, connection: MySqlConnection) -> dict[str, str]:
+    url = _jdbc_url("mysql", connection.host, connection.port, None, dict(connection.params))
+    return _jdbc(catalog, "mysql", url)
+
+
+def _sqlserver(catalog: _Catalog, connection: SqlServerConnection) -> dict[str, str]:
+    params = dict(connection.params)
+    url = _jdbc_url("sqlserver", connection.host, connection.port, connection.database, params)
+    return _jdbc(catalog, "sqlserver", url)
+
+
+def _oracle(catalog: _Catalog, connection: OracleConnection) -> dict[str, str]:
+    if connection.params:
+        catalog.problem(f"depot {catalog.name}: an Oracle JDBC URL takes no params; give them as properties")
+    url = _jdbc_url("oracle", connection.host, connection.port, connection.service, {})
+    return _jdbc(catalog, "oracle", url)
+
+
+def _generic_jdbc(catalog: _Catalog, connection: JdbcConnection) -> dict[str, str]:
+    connector = TRINO_JDBC_CONNECTORS[connection.subprotocol.lower()]  # trino_gap checked it
+    params = dict(connection.params)
+    url = _jdbc_url(connector, connection.host, connection.port, connection.database, params)
+    return _jdbc(catalog, connector, url)
+
+
+def _snowflake(catalog: _Catalog, connection: SnowflakeConnection) -> dict[str, str]:
+    host = re.sub(r"^(jdbc:snowflake://|https?://)", "", connection.url).rstrip("/")
+    props = _jdbc(catalog, "snowflake", f"jdbc:snowflake://{host}")
+    if connection.account:
+        props["snowflake.account"] = connection.account
+    props["snowflake.database"] = connection.database
+    props["snowflake.warehouse"] = connection.warehouse
+    if connection.role:
+        props["snowflake.role"] = connection.role
+    return props
+
+
+def _lakehouse(catalog: _Catalog, connection: ObjectStore) -> dict[str, str]:
+    """An object store read through its metastore (the stack's Glue Data Catalog unless the depot
+    names its own) and Trino's native file system for its cloud."""
+    connector = {DataFormat.ICEBERG: "iceberg", DataFormat.DELTA: "delta_lake"}.get(connection.format, "hive")
+    props: dict[str, str] = {"connector.name": connector}
+    glue = connection.metastore_url is None
+    if glue:
+        props.update(_glue(catalog, connection, connector))
+    else:
+        props.update(_own_metastore(catalog, connection, connector))
+    if isinstance(connection, S3Connection):
+        region = connection.region or catalog.settings.region
+        if region is None and not glue:  # (with Glue, _glue says so)
+            catalog.problem(f"S3 depot {catalog.name} has no region: set s3.region or the stack's region")
+        props.update(_s3_file_system(catalog, connection, region or "unknown", glue=glue))
+    elif isinstance(connection, GcsConnection):
+        props.update(_gcs_file_system(catalog))
+    elif isinstance(connection, AzureConnection):
+        props.update(_azure_file_system(catalog, connection))
+    return props
+
+
+def _glue(catalog: _Catalog, connection: ObjectStore, connector: str) -> dict[str, str]:
+    props = {"iceberg.catalog.type": "glue"} if connector == "iceberg" else {"hive.metastore": "glue"}
+    s3_region = connection.region if isinstance(connection, S3Connection) else None
+    region = s3_region or catalog.settings.region
+    if region is None:
+        where = (
+            "depot s3.region or the stack's region"
+            if isinstance(connection, S3Connection)
+            else "the stack's region (the region of the Glue Data Catalog)"
+        )
+        catalog.problem(f"{catalog.depot.depot_type.value} depot {catalog.name} has no region: set {where}")
+        region = "unknown"
+    props["hive.metastore.glue.region"] = region
+    props["hive.metastore.glue.default-warehouse-dir"] = _location(
+        catalog.depot, connection, catalog.settings
+    )
+    return props
+
+
+def _own_metastore(catalog: _Catalog, connection: ObjectStore, connector: str) -> dict[str, str]:
+    """The depot's metastoreUrl: an Iceberg REST catalog (metastoreType rest, or an http(s) URL of an
+    Iceberg depot) or a Hive metastore (thrift)."""
+    url = connection.metastore_url or ""
+    kind = connection.metastore_type
+    if kind is None:
+        kind = MetastoreType.REST if connector == "iceberg" and url.startswith("http") else MetastoreType.HIVE
+    if kind == MetastoreType.REST:
+        if connector != "iceberg":
+            catalog.problem(
+                f"depot {catalog.name}: a REST metastore serves Iceberg tables, and the depot's format "
+                f"is {connection.format.value}"
+            )
+        return {"iceberg.catalog.type": "rest", "iceberg.rest-catalog.uri": url}
+    props = (
+        {"iceberg.catalog.type": "hive_metastore"} if connector == "iceberg" else {"hive.metastore": "thrift"}
+    )
+    props["hive.metastore.uri"] = url
+    return props
+
+
+def _location(depot: Depot, connection: ObjectStore, settings: StackSettings) -> str:
+    """Where the depot's data is: the physical bucket of a managed S3 depot, else as written."""
+    if isinstance(connection, S3Connection) and not depot.depot.external:
+        return f"s3://{settings.bucket_name(connection.bucket)}/{connection.prefix}".rstrip("/")
+    return connection.location
+
+
+def _s3_file_system(
+    catalog: _Catalog, connection: S3Connection, region: str, *, glue: bool
+) -> dict[str, str]:
+    props = {"fs.native-s3.enabled": "true", "s3.region": region}
+    if connection.endpoint:
+        props["s3.endpoint"] = connection.endpoint
+        props["s3.path-style-access"] = "true"
+    picked = catalog.pick(("aws_access_key", "aws_secret_key"))
+    if picked is not None:
+        secret, keys = picked
+        if len(keys) == 2:
+            access = catalog.env("aws_access_key", secret, keys["aws_access_key"])
+            secret_key = catalog.env("aws_secret_key", secret, keys["aws_secret_key"])
+            props["s3.aws-access-key"] = access
+            props["s3.aws-secret-key"] = secret_key
+            if glue:
+                props["hive.metastore.glue.aws-access-key"] = access
+                props["hive.metastore.glue.aws-secret-key"] = secret_key
+        elif keys:
+            catalog.problem(
+                f"instance secret {secret.name} has only part of an AWS key pair (needs an access key id "
+                "such as 'awsaccesskeyid' and a secret such as 'awssecretaccesskey')"
+            )
+    # No keys: Trino uses the default AWS credential chain (for example IRSA on the pod).
+    return props
+
+
+def _gcs_file_system(catalog: _Catalog) -> dict[str, str]:
+    props = {"fs.native-gcs.enabled": "true"}
+    picked = catalog.pick(("gcs_json_key", "gcp_project"))
+    if picked is not None:
+        secret, keys = picked
+        if "gcp_project" in keys:
+            props["gcs.project-id"] = catalog.env("gcp_project", secret, keys["gcp_project"])
+        if "gcs_json_key" in keys:
+            props["gcs.json-key"] = catalog.env("gcs_json_key", secret, keys["gcs_json_key"])
+    # No key: the default Google credentials of the pod. Glue is reached with the pod's AWS role.
+    return props
+
+
+def _azure_file_system(catalog: _Catalog, connection: AzureConnection) -> dict[str, str]:
+    props = {"fs.native-azure.enabled": "true"}
+    picked = catalog.pick(("azure_account_key",))
+    if picked is None or not picked[1]:
+        catalog.problem(
+            f"depot {catalog.name} needs an instance secret with 'azurestorageaccountkey' for its "
+            "Trino catalog"
+        )
+    else:
+        secret, keys = picked
+        props["azure.auth-type"] = "ACCESS_KEY"
+        props["azure.access-key"] = catalog.env("azure_account_key", secret, keys["azure_account_key"])
+    if connection.endpoint_suffix != "core.windows.net":
+        props["azure.endpoint"] = connection.endpoint_suffix
+    return props
+
+
+def _bigquery(catalog: _Catalog, connection: BigQueryConnection) -> dict[str, str]:
+    props = {"connector.name": "bigquery"}
+    picked = catalog.pick(("bigquery_json_key", "gcp_project"))
+    secret, keys = picked if picked is not None else (None, {})
+    if connection.project:
+        props["bigquery.project-id"] = connection.project
+    elif secret is not None and "gcp_project" in keys:
+        props["bigquery.project-id"] = catalog.env("gcp_project", secret, keys["gcp_project"])
+    else:
+        catalog.problem(
+            f"depot {catalog.name} needs a project: bigquery.project, or 'projectid' in its secret"
+        )
+    if secret is not None and "bigquery_json_key" in keys:
+        key = keys["bigquery_json_key"]
+        props["bigquery.credentials-key"] = catalog.env("bigquery_json_key", secret, key, "base64")
+    return props
+
+
+def _mongodb(catalog: _Catalog, connection: MongoDbConnection) -> dict[str, str]:
+    credentials = catalog.user_password(required=False)
+    userinfo = ""
+    if credentials is not None:
+        userinfo = credentials[0] + (f":{credentials[1]}" if credentials[1] is not None else "") + "@"
+    query = _query(dict(connection.params))
+    url = f"{connection.subprotocol}://{userinfo}{','.join(connection.nodes)}/" + (
+        f"?{query}" if query else ""
+    )
+    return {"connector.name": "mongodb", "mongodb.connection-url": url}
+
+
+def _search(catalog: _Catalog, connection: SearchConnection) -> dict[str, str]:
+    prefix = "opensearch" if isinstance(connection, OpenSearchConnection) else "elasticsearch"
+    hosts: list[str] = []
+    ports: set[int] = set()
+    tls = False
+    for node in connection.nodes:
+        scheme, _, rest = node.rpartition("://")
+        tls = tls or scheme == "https"
+        host, _, port = rest.rstrip("/").partition(":")
+        hosts.append(host)
+        ports.add(int(port) if port.isdigit() else 9200)
+    if len(ports) > 1:
+        catalog.problem(f"depot {catalog.name}: Trino's {prefix} connector takes one port for all nodes")
+    props = {"connector.name": prefix, f"{prefix}.host": ",".join(hosts), f"{prefix}.port": str(min(ports))}
+    if tls:
+        props[f"{prefix}.tls.enabled"] = "true"
+    credentials = catalog.user_password(required=False)
+    if credentials is not None:
+        props[f"{prefix}.security"] = "PASSWORD"
+        props[f"{prefix}.auth.user"] = credentials[0]
+        if credentials[1] is not None:
+            props[f"{prefix}.auth.password"] = credentials[1]
+    return props
+
+
+def _kafka(catalog: _Catalog, connection: KafkaConnection) -> dict[str, str]:
+    props = {"connector.name": "kafka", "kafka.nodes": ",".join(connection.brokers)}
+    if connection.schema_registry_url:
+        props["kafka.table-description-supplier"] = "CONFLUENT"
+        props["kafka.confluent-schema-registry-url"] = connection.schema_registry_url
+    picked = catalog.pick(("kafka_security_protocol",))
+    if picked is not None and picked[1]:
+        secret, keys = picked
+        protocol = secret.instance_secret.data[keys["kafka_security_protocol"]].get_secret_value().upper()
+        if protocol.startswith("SASL"):
+            catalog.problem(
+                f"depot {catalog.name} authenticates with SASL ({protocol}), which Trino's Kafka connector "
+                "takes only from a client configuration file (kafka.config.resources); catalogs made "
+                "from depots hold no files"
+            )
+        elif protocol == "SSL":
+            props["kafka.security-protocol"] = "SSL"
+    return props
+
+
+_RENDERERS: list[tuple[type[Connection], Callable[[_Catalog, Connection], dict[str, str]]]] = [
+    (ObjectStore, _lakehouse),  # type: ignore[list-item]
+    (RedshiftConnection, _redshift),  # type: ignore[list-item]
+    (PostgresConnection, _postgres),  # type: ignore[list-item]
+    (MySqlConnection, _mysql),  # type: ignore[list-item]
+    (SqlServerConnection, _sqlserver),  # type: ignore[list-item]
+    (OracleConnection, _oracle),  # type: ignore[list-item]
+    (JdbcConnection, _generic_jdbc),  # type: ignore[list-item]
+    (SnowflakeConnection, _snowflake),  # type: ignore[list-item]
+    (BigQueryConnection, _bigquery),  # type: ignore[list-item]
+    (MongoDbConnection, _mongodb),  # type: ignore[list-item]
+    (SearchConnection, _search),  # type: ignore[list-item]
+    (KafkaConnection, _kafka),  # type: ignore[list-item]
+]
+"""The catalog of each kind of connection (the first class the connection is an instance of)."""
+
+
 def _schema_for(depot: Depot, collection: str, settings: StackSettings) -> str:
-    """The Trino schema of ``dataos://<depot>:<collection>``: the Glue database for S3 depots."""
-    if isinstance(depot.connection, S3Connection):
+    """The Trino schema of ``dataos://<depot>:<collection>``: the Glue database for lakehouse depots."""
+    if isinstance(depot.connection, ObjectStore):
         return settings.glue_database_name(depot.name, collection)
     return collection
 
@@ -302,62 +542,20 @@ def depot_catalog(
     creds: _Credentials,
     problems: list[Problem],
 ) -> RenderedCatalog | None:
-    where: tuple[str | int, ...] = ("cluster", "minerva", "depots", index)
-    name = depot.name
+    catalog = _Catalog(cluster_depot, index, depot, secrets, settings, creds, problems)
     connection = depot.connection
-    address = cluster_depot.parsed
-    collection = address.collection
-    schemas: dict[str, str] = {}
-    props: dict[str, str]
-    if isinstance(connection, S3Connection):
-        props = _s3_catalog(name, cluster_depot, depot, connection, secrets, settings, creds, where, problems)
-    elif isinstance(connection, RedshiftConnection):
-        props = {
-            "connector.name": "redshift",
-            "connection-url": _jdbc_url(
-                "redshift", connection.host, connection.port, connection.database, {}
-            ),
-        }
-        props.update(_jdbc_credentials(name, cluster_depot, depot, secrets, creds, where, problems))
-    elif isinstance(connection, PostgresConnection | JdbcConnection):
-        subprotocol = connection.subprotocol.lower()
-        connector = JDBC_CONNECTORS.get(subprotocol)
-        if connector is None:
-            problems.append(
-                Problem(
-                    where,
-                    f"no Trino connector for JDBC subprotocol {subprotocol!r} (supported: "
-                    f"{', '.join(sorted(set(JDBC_CONNECTORS)))}); "
-                    "add it under cluster.minerva.catalogs instead",
-                )
-            )
-            return None
-        url_protocol = "postgresql" if connector == "postgresql" else subprotocol
-        props = {
-            "connector.name": connector,
-            "connection-url": _jdbc_url(
-                url_protocol, connection.host, connection.port, connection.database, dict(connection.params)
-            ),
-        }
-        props.update(_jdbc_credentials(name, cluster_depot, depot, secrets, creds, where, problems))
-    elif isinstance(connection, SnowflakeConnection):
-        host = re.sub(r"^(jdbc:snowflake://|https?://)", "", connection.url).rstrip("/")
-        props = {"connector.name": "snowflake", "connection-url": f"jdbc:snowflake://{host}"}
-        props.update(_jdbc_credentials(name, cluster_depot, depot, secrets, creds, where, problems))
-        if connection.account:
-            props["snowflake.account"] = connection.account
-        props["snowflake.database"] = connection.database
-        props["snowflake.warehouse"] = connection.warehouse
-        if connection.role:
-            props["snowflake.role"] = connection.role
-    else:  # pragma: no cover - the depot model admits only the types above
-        problems.append(Problem(where, f"depot {depot.name}: unsupported connection type"))
+    gap = trino_gap(depot.depot_type, connection)
+    renderer = next((r for kind, r in _RENDERERS if isinstance(connection, kind)), None)
+    if gap is not None or renderer is None:
+        catalog.problem(f"depot {depot.name} ({depot.depot_type.value}) has no Trino catalog: {gap}")
         return None
+    props = renderer(catalog, connection)
+    schemas: dict[str, str] = {}
+    collection = cluster_depot.parsed.collection
     if collection:
         schemas[collection] = _schema_for(depot, collection, settings)
-    extra = check_properties(dict(cluster_depot.properties), where, problems)
-    props.update(extra)
-    return RenderedCatalog(name, props["connector.name"], props, f"depot:{depot.name}", schemas)
+    props.update(check_properties(dict(cluster_depot.properties), catalog.where, problems))
+    return RenderedCatalog(depot.name, props["connector.name"], props, f"depot:{depot.name}", schemas)
 
 
 def render_catalogs(
