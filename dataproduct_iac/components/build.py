@@ -352,7 +352,7 @@ class _Builder:
                 continue
             assert isinstance(depot_node.manifest, DepotModel)
             secrets = self._secrets_of(depot_name)
-            # The read secret; a v1 depot whose only inline secret is rw (DataOS's own templates) reads with it.
+            # The read secret; a v1 depot whose only inline secret is rw (DataOS's templates) reads with it.
             read = next((s for s in secrets if s.acl == Acl.READ), None) or next(iter(secrets), None)
             extra: list[pulumi.Resource] = [*namespace, self.result.depots[depot_name]]
             if read is not None and read.name in self.result.secrets:
