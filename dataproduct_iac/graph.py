@@ -21,6 +21,7 @@ from .manifests import (
     DataProduct,
     DatasetAddress,
     Depot,
+    DepotType,
     InstanceSecret,
     Manifest,
     ResourceRef,
@@ -282,14 +283,35 @@ class _Resolver:
 
     def _workflow(self, node: Node, workflow: Workflow) -> None:
         for index, job in enumerate(workflow.workflow.dag):
-            address = job.spec.stack_spec.depot_address
-            self._need(
-                node,
-                "depot",
-                address.depot,
-                ("workflow", "dag", index, "spec", "stackSpec", "depot"),
-                "scans",
-            )
+            address = job.scanned_depot
+            if address is None:
+                continue  # jobs of other stacks, and scanners of DataOS metadata, read no depot here
+            path: FieldPath = ("workflow", "dag", index, "spec", "stackSpec", "depot")
+            if not self._need(node, "depot", address.depot, path, "scans"):
+                continue
+            depot = self.graph.nodes[("depot", address.depot)].manifest
+            if isinstance(depot, Depot) and depot.depot_type == DepotType.S3:
+                unused = job.scanner_config.narrowing_but_not_applied()
+                if unused:
+                    self.graph.warnings.append(
+                        node.source.diagnostic(
+                            (
+                                "workflow",
+                                "dag",
+                                index,
+                                "spec",
+                                "stackSpec",
+                                "sourceConfig",
+                                "config",
+                                unused[0],
+                            ),
+                            f"{', '.join(unused)} do not apply to the S3 depot {address.depot!r} "
+                            "(one database, no collections, topics or data products of that kind): kept, "
+                            "not applied; "
+                            "schemaFilterPattern and tableFilterPattern narrow an S3 scan",
+                            "warning",
+                        )
+                    )
 
     def _cluster(self, node: Node, cluster: Cluster) -> None:
         for index, entry in enumerate(cluster.minerva.depots):

@@ -59,7 +59,7 @@ def test_affinity_product_resolves_inputs_outputs_and_bundle() -> None:
     assert graph.external_refs[product.key] == ["lens:v1alpha:cross-sell-affinity:public"]
     scanner = graph.nodes[("workflow", "scan-crm")].manifest
     assert isinstance(scanner, Workflow)
-    config = scanner.scanner_jobs[0].spec.stack_spec.config
+    config = scanner.scanner_jobs[0].scanner_config
     assert config.schema_filter_pattern.admits("customer_relationship_management")
     assert not config.schema_filter_pattern.admits("finance")
 

@@ -218,3 +218,21 @@ def test_a_request_above_the_default_limit_raises_that_limit(seed: Any) -> None:
         "requests": {"cpu": "2", "memory": "4Gi"},
         "limits": {"cpu": "2", "memory": "4Gi"},
     }
+
+
+def test_include_tables_false_registers_no_dataset() -> None:
+    from dataproduct_iac.components.scanner import scanner_env
+
+    depot = Depot.model_validate(
+        {
+            "name": "s3depot",
+            "version": "v2alpha",
+            "type": "depot",
+            "depot": {"type": "S3", "external": True, "s3": {"bucket": "ga-data"}},
+        }
+    )
+    config = {"includeTables": False, "tableFilterPattern": {"excludes": ["^tmp_"]}}
+    job = scan_job("scan", stackSpec={"depot": "s3depot", "sourceConfig": {"config": config}})
+    (dag_job,) = workflow_with([job]).workflow.dag
+    env = {e["name"]: e.get("value") for e in scanner_env(dag_job, depot, "ga-data", SETTINGS, None, {})}
+    assert env["DATAPRODUCT_SCAN_TABLE_EXCLUDES"] == '["^tmp_", ".*"]'

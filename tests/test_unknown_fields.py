@@ -90,7 +90,17 @@ def test_the_constructor_and_the_v1_spec_block_get_the_hint() -> None:
 def test_model_at_follows_fields_lists_and_optionals() -> None:
     from dataproduct_iac.manifests.workflow import FilterPattern
 
-    loc = ("workflow", "dag", 0, "spec", "stackSpec", "sourceConfig", "config", "schemaFilterPattern")
+    loc = (
+        "workflow",
+        "dag",
+        0,
+        "spec",
+        "ScannerJobSpec",
+        "stackSpec",
+        "sourceConfig",
+        "config",
+        "schemaFilterPattern",
+    )
     assert model_at(MODELS["workflow"], loc) is FilterPattern
     assert model_at(MODELS["workflow"], ("workflow", "dag", "x")) is None
     assert model_at(MODELS["depot"], ("depot", "spec")) is None  # a free-form mapping

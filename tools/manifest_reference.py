@@ -113,20 +113,34 @@ def _constraints(schema: dict[str, Any], defs: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _object_of(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The named object a field holds (directly, as list items or map values), if any."""
+def _objects_of(schema: dict[str, Any], defs: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The named objects a field holds (directly, as list items or map values): one, or each member
+    of a union of objects (a discriminated ``oneOf``)."""
     schema, _ = _non_null(schema)
     for candidate in (schema, schema.get("items"), schema.get("additionalProperties")):
         if not isinstance(candidate, dict):
             continue
         options = candidate.get("anyOf", [candidate])
+        options = [member for option in options for member in option.get("oneOf", [option])]
+        found = []
         for option in options:
             name, resolved = _resolve_ref(option, defs)
             if name is not None and resolved.get("type") == "object" and "properties" in resolved:
                 suffix = "[]" if candidate is schema.get("items") else ""
                 suffix = "{key}" if candidate is schema.get("additionalProperties") else suffix
-                return suffix, resolved
-    return None
+                found.append((suffix, resolved))
+        if found:
+            return found
+    return []
+
+
+def _type_of_union(schema: dict[str, Any], defs: dict[str, Any]) -> str | None:
+    """``a or b`` for a discriminated union of objects (``oneOf``), else None."""
+    schema, _ = _non_null(schema)
+    options = schema.get("oneOf")
+    if not isinstance(options, list):
+        return None
+    return " or ".join(str(_resolve_ref(o, defs)[1].get("title", "object")) for o in options)
 
 
 def _cell(text: str) -> str:
@@ -144,26 +158,33 @@ def _rows(
         if "default" in field and field["default"] not in (None, [], {}):
             default = f"`{json.dumps(field['default'])}`"
         notes = [_non_null(field)[0].get("description", "")]
-        nested = _object_of(field, defs)
-        if nested is not None:
-            notes.append(nested[1].get("description", ""))
+        nested = _objects_of(field, defs)
+        notes.extend(sub.get("description", "") for _, sub in nested)
         constraints = _constraints(field, defs)
         if constraints:
             notes.append(constraints)
         rows.append(
             (
                 f"`{path}`",
-                _cell(_type_text(field, defs)),
+                _cell(_type_of_union(field, defs) or _type_text(field, defs)),
                 "yes" if key in required else "",
                 _cell(default),
                 _cell(". ".join(n.rstrip(".") for n in notes if n) + ("." if any(notes) else "")),
             )
         )
-        if nested is not None:
-            suffix, sub = nested
+        # Each member of a union: its fields, those a former member documents alike given once.
+        documented: dict[str, str] = {}
+        for suffix, sub in nested:
             title = str(sub.get("title", ""))
-            if title not in seen:
-                rows.extend(_rows(sub, defs, f"{path}{suffix}", (*seen, title)))
+            if title in seen:
+                continue
+            for row in _rows(sub, defs, f"{path}{suffix}", (*seen, title)):
+                if documented.get(row[0]) == row[1]:
+                    continue
+                if row[0] in documented:
+                    row = (row[0], row[1], row[2], row[3], _cell(f"For a {title}: {row[4]}"))
+                documented.setdefault(row[0], row[1])
+                rows.append(row)
     return rows
 
 

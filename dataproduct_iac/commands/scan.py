@@ -110,7 +110,7 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
         if args.workflow and wf.name != args.workflow:
             continue
         for job in wf.manifest.scanner_jobs:
-            if job.spec.stack_spec.depot_address.depot == depot.name:
+            if job.scanned_depot is not None and job.scanned_depot.depot == depot.name:
                 jobs.append((wf.name, job))
     if args.workflow and not jobs:
         raise UsageError(f"workflow {args.workflow!r} has no scanner job for depot {depot.name!r}")
@@ -120,12 +120,12 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
             f"several scanner jobs scan depot {depot.name!r} ({found}); pick one with --workflow"
         )
     if jobs:
-        config = jobs[0][1].spec.stack_spec.config
+        config = jobs[0][1].scanner_config
         values["schema_filter"] = config.schema_filter_pattern
         values["table_filter"] = config.table_filter_pattern
         values["mark_deleted"] = config.mark_deleted_tables
-        address = jobs[0][1].spec.stack_spec.depot_address
-        if address.collection:
+        address = jobs[0][1].scanned_depot
+        if address is not None and address.collection:
             values["only"] = [
                 f"{address.collection}/{address.dataset}" if address.dataset else address.collection
             ]

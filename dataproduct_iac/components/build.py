@@ -343,7 +343,7 @@ class _Builder:
         # In DAG order: the first depot's scanner keeps the workflow's name (and physical names), so a
         # workflow that grows to scan more depots adds scanners beside it and renames none.
         targets = list(
-            dict.fromkeys(job.spec.stack_spec.depot_address.depot for job in manifest.scanner_jobs)
+            dict.fromkeys(job.scanned_depot.depot for job in manifest.scanner_jobs if job.scanned_depot)
         )
         settings, namespace = self._workspace(node)
         for depot_name in targets:

@@ -28,7 +28,7 @@ from ..errors import ComponentArgsError
 from ..manifests import Depot, InstanceSecret, Workflow
 from ..manifests.connections import S3Connection
 from ..manifests.values import parse_quantity
-from ..manifests.workflow import DagJob, FilterPattern
+from ..manifests.workflow import DagJob, FilterPattern, ScannerConfig
 from ..scanner.core import DatabaseNaming
 from ..scanner.credentials import credential_keys
 from ..settings import StackSettings
@@ -63,7 +63,7 @@ class ScannerJobArgs:
 
 def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
     """The workflow's scanner jobs for ``depot`` in topological order (ties in manifest order)."""
-    jobs = [j for j in workflow.scanner_jobs if j.spec.stack_spec.depot_address.depot == depot]
+    jobs = [j for j in workflow.scanner_jobs if j.scanned_depot and j.scanned_depot.depot == depot]
     if not jobs:
         raise ComponentArgsError(f"workflow {workflow.name!r} has no scanner job for depot {depot!r}")
     mine = {j.name for j in jobs}
@@ -95,8 +95,9 @@ def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
 def _resources(job: DagJob) -> dict[str, dict[str, str]]:
     """The job's requests and limits over the defaults; a default limit below a given request is
     raised to the request (Kubernetes refuses a request above its limit)."""
-    given_requests = {k: v for k, v in job.spec.resources.requests.model_dump().items() if v is not None}
-    given_limits = {k: v for k, v in job.spec.resources.limits.model_dump().items() if v is not None}
+    resources = job.inline_spec.resources
+    given_requests = {k: v for k, v in resources.requests.model_dump().items() if v is not None}
+    given_limits = {k: v for k, v in resources.limits.model_dump().items() if v is not None}
     requests = {**DEFAULT_REQUESTS, **given_requests}
     limits = {**DEFAULT_LIMITS, **given_limits}
     for kind, request in requests.items():
@@ -116,6 +117,15 @@ def _filter_env(prefix: str, pattern: FilterPattern) -> list[dict[str, str]]:
     return out
 
 
+def _tables_admitted(config: ScannerConfig) -> FilterPattern:
+    """``tableFilterPattern``, excluding every dataset when ``includeTables: false`` (an S3 depot holds
+    tables only: such a job registers nothing, and marks nothing deleted)."""
+    pattern = config.table_filter_pattern
+    if config.include_tables:
+        return pattern
+    return FilterPattern(includes=pattern.includes, excludes=[*pattern.excludes, ".*"])
+
+
 def scanner_env(
     job: DagJob,
     depot: Depot,
@@ -128,7 +138,7 @@ def scanner_env(
     connection = depot.connection
     assert isinstance(connection, S3Connection)
     naming = DatabaseNaming.from_stack(settings, depot.name)
-    config = job.spec.stack_spec.config
+    config = job.scanner_config
     env: list[dict[str, Any]] = [
         {"name": "DATAPRODUCT_SCAN_BUCKET", "value": bucket},
         {"name": "DATAPRODUCT_SCAN_PREFIX", "value": connection.prefix},
@@ -138,11 +148,12 @@ def scanner_env(
         {"name": "DATAPRODUCT_SCAN_MARK_DELETED", "value": "true" if config.mark_deleted_tables else "false"},
         {"name": "DATAPRODUCT_SCAN_OUTPUT", "value": "json"},
         *_filter_env("SCHEMA", config.schema_filter_pattern),
-        *_filter_env("TABLE", config.table_filter_pattern),
+        *_filter_env("TABLE", _tables_admitted(config)),
     ]
     if naming.overrides:
         env.append({"name": "DATAPRODUCT_SCAN_DATABASE_OVERRIDES", "value": json.dumps(naming.overrides)})
-    address = job.spec.stack_spec.depot_address
+    address = job.scanned_depot
+    assert address is not None  # a scanner job of this depot
     if address.collection:
         only = f"{address.collection}/{address.dataset}" if address.dataset else address.collection
         env.append({"name": "DATAPRODUCT_SCAN_ONLY", "value": only})
@@ -165,7 +176,7 @@ def scanner_env(
         if var not in job.spec.envs:
             env.append({"name": var, "value": f"{value:g}"})
     names = {e["name"] for e in env}
-    env.extend({"name": k, "value": v} for k, v in sorted(job.spec.envs.items()) if k not in names)
+    env.extend({"name": k, "value": v} for k, v in sorted(job.inline_spec.envs.items()) if k not in names)
     return env
 
 
@@ -233,7 +244,7 @@ def render_job_spec(
     if service_account:
         pod_spec["serviceAccountName"] = service_account
     spec: dict[str, Any] = {
-        "backoffLimit": max(job.spec.retry.count for job in jobs),
+        "backoffLimit": max(job.inline_spec.retry.count for job in jobs),
         # Exit code 1 is bad input (missing bucket, bad settings): retrying cannot help.
         "podFailurePolicy": {
             "rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [EXIT_BAD_INPUT]}}]

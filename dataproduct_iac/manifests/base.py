@@ -159,7 +159,9 @@ def _step(annotation: Any, element: str | int) -> Any:
         return get_args(annotation)[1]
     if origin is Union or origin is types.UnionType:
         # pydantic tags each member's errors with the member's name (``Collaborator``, ``str``).
-        return next((a for a in get_args(annotation) if getattr(a, "__name__", None) == element), None)
+        # Tagged members (a discriminated union) are tagged with their class name too.
+        members = [get_args(a)[0] if get_origin(a) is Annotated else a for a in get_args(annotation)]
+        return next((a for a in members if getattr(a, "__name__", None) == element), None)
     return None
 
 

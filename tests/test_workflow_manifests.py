@@ -1,0 +1,278 @@
+"""Workflow manifests as DataOS documents them: jobs of every stack, the job fields every stack
+shares, scanner source options, scanners that read no depot, jobs given by file."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dataproduct_iac import ManifestError, ValueSources, load, resolve
+from dataproduct_iac.graph import Graph
+from dataproduct_iac.manifests import Workflow
+from dataproduct_iac.manifests.workflow import ScannerJobSpec, StackJobSpec
+
+DEPOT = """
+name: lake
+version: v2alpha
+type: depot
+depot:
+  type: S3
+  external: true
+  s3:
+    bucket: lake-data
+    region: us-east-1
+"""
+
+
+def graph_of(tmp_path: Path, *documents: str) -> Graph:
+    (tmp_path / "m.yaml").write_text("\n---\n".join(textwrap.dedent(d).strip() for d in documents) + "\n")
+    return resolve(load([tmp_path], ValueSources()))
+
+
+def errors_of(tmp_path: Path, *documents: str) -> list[str]:
+    with pytest.raises(ManifestError) as caught:
+        graph_of(tmp_path, *documents)
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def workflow(tmp_path: Path, body: str) -> Workflow:
+    graph = graph_of(tmp_path, body, DEPOT)
+    (node,) = graph.of_kind("workflow")
+    assert isinstance(node.manifest, Workflow)
+    return node.manifest
+
+
+def test_jobs_of_other_stacks_validate_with_their_envelope(tmp_path: Path) -> None:
+    manifest = workflow(
+        tmp_path,
+        """
+        name: ingest
+        version: v1
+        type: workflow
+        workflow:
+          schedule:
+            cron: '*/10 * * * *'
+            concurrencyPolicy: Forbid
+            endOn: 2024-11-01T23:40:45Z
+          dag:
+            - name: load
+              description: The job ingests city data
+              spec:
+                stack: flare:7.0
+                compute: runnable-default
+                tags: [Connect, City]
+                runAsUser: iamgroot
+                envs:
+                  HTTP_CONNECT_TIMEOUT_MS: 60000
+                stackSpec:
+                  job:
+                    inputs: [{name: city, dataset: 'dataos://lake:retail/city'}]
+            - name: check
+              dependencies: [load]
+              spec:
+                stack: soda+python:1.0
+                stackSpec: {inputs: []}
+            - name: legacy
+              dependencies: [check]
+              spec:
+                stack: flare:3.0
+                tier: connect
+                flare: {job: {explain: true}}
+            - name: copy
+              dependencies: [legacy]
+              spec:
+                stack: container
+                container: {image: 'busybox:1.36', command: [sh], arguments: ['-c', 'true']}
+            - name: from-file
+              file: flows/ingest.yaml
+              retry: {count: 2, strategy: OnFailure}
+              dependencies: [copy]
+        """,
+    )
+    jobs = {job.name: job for job in manifest.workflow.dag}
+    assert isinstance(jobs["load"].spec, StackJobSpec) and jobs["load"].spec.stack_name == "flare"
+    assert jobs["load"].spec.envs == {"HTTP_CONNECT_TIMEOUT_MS": "60000"}
+    assert jobs["load"].spec.run_as_user == "iamgroot"
+    assert isinstance(jobs["copy"].spec, StackJobSpec)
+    container = jobs["copy"].spec.container_spec
+    assert container is not None and container.image == "busybox:1.36"
+    assert jobs["from-file"].spec is None and jobs["from-file"].file == "flows/ingest.yaml"
+    assert manifest.workflow.schedule is not None
+    assert manifest.workflow.schedule.end_on == "2024-11-01T23:40:45Z"
+    assert manifest.scanner_jobs == [] and len(manifest.stack_jobs) == 5
+
+
+def test_a_job_needs_its_spec_or_a_file_and_a_well_formed_stack(tmp_path: Path) -> None:
+    shown = errors_of(
+        tmp_path,
+        """
+        name: broken
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: both
+              file: x.yaml
+              spec: {stack: container, stackSpec: {image: busybox}}
+            - name: empty
+              spec:
+            - name: bad-stack
+              spec: {stack: 'Flare 7'}
+            - name: bad-image
+              spec: {stack: container, stackSpec: {image: [busybox]}}
+        """,
+    )
+    assert any("dag[0].spec: each job needs exactly one of 'spec'" in s for s in shown), shown
+    assert any("dag[1].spec: 'spec' is empty" in s for s in shown), shown
+    assert any("dag[2].spec.stack: stack 'Flare 7' is not 'name' or 'name:version'" in s for s in shown), (
+        shown
+    )
+    assert any("dag[3].spec.stackSpec.image" in s for s in shown), shown
+
+
+def test_scanner_source_options_as_documented_per_source(tmp_path: Path) -> None:
+    manifest = workflow(
+        tmp_path,
+        """
+        name: scan
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: scan-lake
+              spec:
+                stack: scanner:2.0
+                runAsUser: metis
+                tags: [scanner]
+                stackSpec:
+                  depot: dataos://lake
+                  sourceConfig:
+                    config:
+                      type: DatabaseMetadata
+                      markDeletedTables: true
+                      markDeletedTablesfromFilterOnly: true
+                      includeTables: true
+                      includeViews: true
+                      includeTags: true
+                      includeCollections: true
+                      ingestSampleData: false
+                      markDeletedTopics: false
+                      enableDebugLog: true
+                      schemaFilterPattern: {includes: ['^sales']}
+                      tableFilterPattern: {excludes: ['^tmp_']}
+                      collectionFilterPattern: {includes: [orders]}
+                      topicFilterPattern: {includes: ['^t']}
+        """,
+    )
+    (job,) = manifest.scanner_jobs
+    assert isinstance(job.spec, ScannerJobSpec)
+    config = job.scanner_config
+    assert config.mark_deleted_tables_from_filter_only and config.enable_debug_log
+    assert config.narrowing_but_not_applied() == ["collectionFilterPattern", "topicFilterPattern"]
+
+
+def test_filters_an_s3_scan_cannot_apply_draw_a_warning(tmp_path: Path) -> None:
+    graph = graph_of(
+        tmp_path,
+        """
+        name: scan
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: scan-lake
+              spec:
+                stack: scanner:2.0
+                stackSpec:
+                  depot: lake
+                  sourceConfig:
+                    config:
+                      databaseFilterPattern: {includes: [sales]}
+        """,
+        DEPOT,
+    )
+    warnings = [str(w) for w in graph.warnings if w.severity == "warning"]
+    assert any(
+        "sourceConfig.config.databaseFilterPattern" in w and "do not apply to the S3 depot 'lake'" in w
+        for w in warnings
+    ), warnings
+
+
+def test_scanners_that_read_no_depot_validate_and_reference_none(tmp_path: Path) -> None:
+    graph = graph_of(
+        tmp_path,
+        """
+        name: dp-scanner
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: products
+              spec:
+                stack: scanner:2.0
+                stackSpec:
+                  type: data-product
+                  sourceConfig:
+                    config:
+                      type: DataProduct
+                      markDeletedDataProducts: true
+                      dataProductFilterPattern: {includes: ['^customer-360$']}
+            - name: users
+              spec:
+                stack: scanner:2.0
+                runAsApiKey: abc
+                stackSpec: {type: users}
+        """,
+    )
+    (node,) = graph.of_kind("workflow")
+    assert graph.dependencies(node.key) == []
+    shown = errors_of(
+        tmp_path,
+        """
+        name: nothing
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: scan
+              spec: {stack: 'scanner:2.0', stackSpec: {sourceConfig: {config: {}}}}
+        """,
+    )
+    assert any("stackSpec.depot: a scanner job reads a depot" in s for s in shown), shown
+
+
+def test_a_bundle_orders_jobs_of_other_stacks_after_what_they_depend_on(tmp_path: Path) -> None:
+    graph = graph_of(
+        tmp_path,
+        """
+        name: pipeline
+        version: v1beta
+        type: bundle
+        bundle:
+          resources:
+            - id: quality
+              dependencies: [ingest]
+              spec:
+                name: quality
+                version: v1
+                type: workflow
+                workflow:
+                  dag:
+                    - name: checks
+                      spec: {stack: 'soda+python:1.0', stackSpec: {}}
+            - id: ingest
+              spec:
+                name: ingest
+                version: v1
+                type: workflow
+                workflow:
+                  dag:
+                    - name: load
+                      spec: {stack: 'flare:7.0', stackSpec: {job: {}}}
+        """,
+    )
+    order = [key for key in graph.order if key[0] == "workflow"]
+    assert order == [("workflow", "ingest"), ("workflow", "quality")]
+    assert ("workflow", "ingest") in graph.dependencies(("workflow", "quality"))
