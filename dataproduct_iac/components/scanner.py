@@ -173,7 +173,7 @@ def scanner_env(
         ("DATAPRODUCT_SCAN_MAX_ATTEMPTS", aws.max_attempts),
         ("DATAPRODUCT_SCAN_RETRY_BUDGET", aws.retry_budget),
     ):
-        if var not in job.spec.envs:
+        if var not in job.inline_spec.envs:
             env.append({"name": var, "value": f"{value:g}"})
     names = {e["name"] for e in env}
     env.extend({"name": k, "value": v} for k, v in sorted(job.inline_spec.envs.items()) if k not in names)
