@@ -12,7 +12,7 @@ import difflib
 import glob
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, for
 from .gc_policy import gc_paused
 from .manifests import MODELS, Bundle, Depot, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
 from .manifests.instance_secret import SecretFileError, SecretFiles
-from .placeholders import Resolution, ValueSources, resolve
+from .placeholders import TEMPLATE_MARKER, Resolution, ValueSources, resolve
 from .yaml_source import Document, parse_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -360,12 +360,33 @@ class _Loader:
             else:
                 resolution = Resolution(document.data)
             self._report_placeholders(document, resolution)
+            if "<" in text:
+                self._report_template_text(document)
             item = self._validate(document, (), resolution, None)
             if item is None:
                 continue
             self._resolve_secret_files(item, os.path.dirname(path), root)
             loaded.append((item, resolution))
         return loaded
+
+    def _report_template_text(self, document: Document) -> None:
+        """Values still holding a documentation example's template text (``<your-host>``). Prose
+        fields (description, title, purpose) may say anything; secret values are checked by their
+        model, which never shows them."""
+        for path, value in _strings(document.data, ()):
+            marker = TEMPLATE_MARKER.search(value)
+            if marker is None or (path and path[-1] in _PROSE_FIELDS):
+                continue
+            if not _is_secret_path(document.data, path):
+                self.errors.append(
+                    Diagnostic(
+                        document.file,
+                        document.line_of(path),
+                        format_field_path(path),
+                        f"{marker.group(0)!r} is template text from an example: write the value, or a "
+                        "placeholder such as ${{name}} filled from --set, --values or the environment",
+                    )
+                )
 
     def _report_placeholders(self, document: Document, resolution: Resolution) -> None:
         for miss in resolution.unresolved:
@@ -597,6 +618,21 @@ class Overrides:
                     )
                 )
         return out
+
+
+_PROSE_FIELDS = frozenset({"description", "title", "purpose"})
+
+
+def _strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+    """Every string value below ``node`` with its path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+    elif isinstance(node, str):
+        yield path, node
 
 
 def _deep_merge(base: Any, override: Any) -> Any:

@@ -25,6 +25,11 @@ PLACEHOLDER = re.compile(
     re.VERBOSE,
 )
 
+TEMPLATE_MARKER = re.compile(r"(?<![?P\w])<[A-Za-z][\w-]*(?: [\w-]+)*>")
+"""Template text of a documentation example, alone or inside a value: ``<your-username>``,
+``<host>.example.com``, ``stripe://?api_key=<api-key-here>`` (not a regular expression's named
+group, ``(?<year>...)``). DataOS's own placeholders are ``${{name}}``."""
+
 _MISSING = object()
 
 

@@ -124,3 +124,23 @@ def test_validate_on_the_whole_corpus_reports_errors_without_a_traceback() -> No
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert f"{CORPUS.name}/" in result.stderr
+
+
+def test_template_text_is_refused_where_it_is_and_named_groups_are_not_template_text(tmp_path: Path) -> None:
+    manifest = tmp_path / "scanner.yaml"
+    manifest.write_text(
+        "name: scan\nversion: v1\ntype: workflow\n"
+        "description: scans <the depot>\n"
+        "workflow:\n  dag:\n    - name: scan\n      spec:\n        stack: scanner:2.0\n"
+        "        stackSpec:\n          depot: dataos://lake\n"
+        "          sourceConfig:\n            config:\n              tableFilterPattern:\n"
+        "                includes: ['(?<year>[0-9]{4})_sales', '<tablename>']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as caught:
+        load([manifest])
+    found = [d for d in caught.value.diagnostics if "template text" in d.message]
+    assert [(d.line, d.field) for d in found] == [
+        (15, "workflow.dag[0].spec.stackSpec.sourceConfig.config.tableFilterPattern.includes[1]")
+    ]
+    assert found[0].message.startswith("'<tablename>' is template text from an example")
