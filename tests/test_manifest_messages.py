@@ -108,5 +108,5 @@ def test_a_list_where_a_mapping_belongs_names_the_field_and_the_yaml_type(tmp_pa
     shown = [str(d) for d in caught.value.diagnostics]
     for line in shown:
         assert not _NAMED.search(line), line
-    assert any("bundle.schedule.delete" in line and "got a list" in line for line in shown), shown
+    assert any("bundle.schedule.delete[0]" in line and "got a number" in line for line in shown), shown
     assert any("collaborators[0]" in line and "got a number" in line for line in shown), shown

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from ..errors import ComponentArgsError
 from ..manifests import Acl, DatasetAddress
 from ..manifests import DataProduct as DataProductModel
-from ..manifests.product import DatasetReference
+from ..manifests.product import DatasetReference, V1AlphaData
 from ..settings import StackSettings
 from ..tags import product_ownership, resource_tags
 from .bundle import Bundle
@@ -75,6 +75,12 @@ class DataProduct(pulumi.ComponentResource):
         }
         for kind, port in model.ports.all():
             document["ports"][kind].append({"ref": port.ref, "refType": port.ref_type})
+        data = model.data
+        if isinstance(data, V1AlphaData):  # v1alpha's description of the product, when given
+            if data.use_cases:
+                document["useCases"] = list(data.use_cases)
+            if data.domain:
+                document["domain"] = data.domain
         if _holds_output(document):  # a location read through a stack reference
             self.descriptor = pulumi.Output.from_input(document)
             self.descriptor_json = pulumi.Output.json_dumps(self.descriptor, indent=2, sort_keys=True)

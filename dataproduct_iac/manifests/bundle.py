@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+import re
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from .base import ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at
+from .base import MAX_NAME_LENGTH, ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at
 from .values import CronExpression, TimeZone
 
 
@@ -18,16 +19,46 @@ class Workspace(StrictModel):
     layer: Literal["user", "system"] = "user"
 
 
+BUNDLE_ID_PATTERN = r"^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"
+"""Bundle resource ids: lower-case letters, digits, '-' and '_' (DataOS's examples use both)."""
+
+
+def _check_bundle_id(value: str) -> str:
+    if not re.match(BUNDLE_ID_PATTERN, value) or len(value) > MAX_NAME_LENGTH:
+        raise ValueError(
+            "a resource id consists of lower-case letters, digits, '-' and '_', starts and ends with a "
+            f"letter or digit and has at most {MAX_NAME_LENGTH} characters (pattern {BUNDLE_ID_PATTERN})"
+        )
+    return value
+
+
+BundleId = Annotated[
+    str,
+    AfterValidator(_check_bundle_id),
+    Field(json_schema_extra={"pattern": BUNDLE_ID_PATTERN, "maxLength": MAX_NAME_LENGTH}),
+]
+
+
+class StateMatch(StrictModel):
+    """States a dependency must be in: any of ``is``, or containing any of ``contains``."""
+
+    is_: list[str] = Field(default_factory=new_list, alias="is")
+    contains: list[str] = Field(default_factory=new_list)
+
+
 class DependencyCondition(StrictModel):
-    resource_id: str
-    status: dict[str, Any] = Field(default_factory=new_dict)
-    runtime: dict[str, Any] = Field(default_factory=new_dict)
+    """When a dependency counts as met (DataOS's default: status is active). Kept as written: this
+    tool orders creation by ``dependencies``; the engine has no status to wait for."""
+
+    resource_id: BundleId
+    status: StateMatch | None = None
+    runtime: StateMatch | None = None
 
 
 class BundleResource(StrictModel):
     """One entry of the bundle: an inline manifest (``spec``) or a manifest file (``file``)."""
 
-    id: ResourceName
+    id: BundleId
     workspace: str | None = None
     spec: dict[str, Any] | None = None
     file: str | None = None
@@ -45,11 +76,18 @@ class CronSpec(StrictModel):
     cron: CronExpression
 
 
+CronList = Annotated[list[CronSpec], BeforeValidator(lambda v: [v] if isinstance(v, dict) else v)]
+"""A list of ``{cron: ...}`` entries, as the bundle reference documents it; one mapping also does."""
+
+
 class BundleSchedule(StrictModel):
+    """When DataOS creates and deletes the bundle's resources (kept as written: a Pulumi stack has
+    no such schedule)."""
+
     initial_state: Literal["create", "delete"] = "create"
     timezone: TimeZone | None = None
-    create: CronSpec | None = None
-    delete: CronSpec | None = None
+    create: CronList = Field(default_factory=new_list)
+    delete: CronList = Field(default_factory=new_list)
 
 
 class BundleSpec(StrictModel):
@@ -59,6 +97,9 @@ class BundleSpec(StrictModel):
     resources: list[BundleResource] = Field(min_length=1)
     schedule: BundleSchedule | None = None
     properties: dict[str, Any] = Field(default_factory=new_dict)
+    manage_as_user: str | None = Field(
+        default=None, description="The DataOS user that manages the resources."
+    )
 
     @model_validator(mode="after")
     def _check_ids(self) -> BundleSpec:
@@ -82,8 +123,8 @@ class Bundle(ResourceMeta):
     """Resources applied together; children follow their ``dependencies``."""
 
     KIND: ClassVar[str] = "bundle"
-    VERSIONS: ClassVar[tuple[str, ...]] = ("v1beta",)
+    VERSIONS: ClassVar[tuple[str, ...]] = ("v1beta", "v1alpha")
 
-    version: Literal["v1beta"]
+    version: Literal["v1beta", "v1alpha"]
     type: Literal["bundle"]
     bundle: BundleSpec

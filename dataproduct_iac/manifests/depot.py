@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AliasChoices,
     BeforeValidator,
     Field,
     PrivateAttr,
@@ -54,19 +55,30 @@ from .instance_secret import Acl, InstanceSecretType, SecretFiles, SecretKey, Se
 
 
 class SecretRef(StrictModel):
-    """v2alpha: a reference to an instance secret, with all of its keys or a subset."""
+    """A reference to an instance secret, with all of its keys (``allkeys: true``, also spelled
+    ``allKeys``; DataOS's examples often list ``keys`` beside it, which ``allkeys`` then covers) or a
+    subset (``keys``, or one ``key``). ``workspace`` and ``consumptionType`` are DataOS's own (the
+    cluster reference documents them) and kept as written."""
 
     name: str
-    allkeys: bool = False
+    allkeys: bool = Field(default=False, validation_alias=AliasChoices("allkeys", "allKeys"))
     keys: list[str] = Field(default_factory=new_list)
+    key: str | None = None
+    workspace: str | None = None
+    consumption_type: str | None = None
 
     @model_validator(mode="after")
-    def _one_of(self) -> SecretRef:
-        if self.allkeys and self.keys:
-            raise ValueError("give either 'allkeys: true' or 'keys', not both")
-        if not self.allkeys and not self.keys:
+    def _some_keys(self) -> SecretRef:
+        if not self.allkeys and not self.keys and self.key is None:
             raise ValueError("give 'allkeys: true' or a list of 'keys' to take from the secret")
         return self
+
+    @property
+    def wanted_keys(self) -> list[str] | None:
+        """The keys taken from the secret; None for all of them."""
+        if self.allkeys:
+            return None
+        return [*self.keys, *([self.key] if self.key is not None and self.key not in self.keys else [])]
 
 
 class ConnectionSecret(SecretFiles, StrictModel):

@@ -29,7 +29,11 @@ class DataProductMeta(StrictModel):
 class Reference(StrictModel):
     """``refType`` + ``ref``: ``ref`` parses to a dataset address or a resource reference."""
 
-    ref_type: Literal["dataos", "dataos_address", "external"] = "dataos"
+    ref_type: Literal["dataos", "dataos_address", "depot", "external"] = Field(
+        default="dataos",
+        description="dataos (a DataOS address), dataos_address, depot (a dataset of a depot on a "
+        "third-party system, addressed the same way), or external (any text, not resolved).",
+    )
     ref: str
     description: str | None = None
     purpose: str | None = None
@@ -63,12 +67,14 @@ class DatasetReference(Reference):
 
 
 class Ports(StrictModel):
-    lens: Reference | None = None
+    """Each kind of port takes one reference or a list of them (``ports.lens`` is documented both ways)."""
+
+    lens: list[Reference] = Field(default_factory=new_list)
     talos: list[Reference] = Field(default_factory=new_list)
     rest: list[Reference] = Field(default_factory=new_list)
     postgres: list[Reference] = Field(default_factory=new_list)
 
-    @field_validator("talos", "rest", "postgres", mode="before")
+    @field_validator("lens", "talos", "rest", "postgres", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
@@ -86,8 +92,8 @@ class Ports(StrictModel):
         return value
 
     def all(self) -> list[tuple[str, Reference]]:
-        out: list[tuple[str, Reference]] = [("lens", self.lens)] if self.lens else []
-        for kind in ("talos", "rest", "postgres"):
+        out: list[tuple[str, Reference]] = []
+        for kind in ("lens", "talos", "rest", "postgres"):
             out.extend((kind, ref) for ref in getattr(self, kind))
         return out
 
@@ -143,9 +149,12 @@ class AlphaResource(StrictModel):
 
 
 class V1AlphaData(StrictModel):
-    """The older layout: collaborators as plain names, resources[] (name, type) instead of resource."""
+    """The older layout: collaborators as plain names, resources[] (name, type) instead of resource;
+    useCases and domain describe the product (published with it)."""
 
     meta: DataProductMeta = Field(default_factory=DataProductMeta)
+    use_cases: list[str] = Field(default_factory=new_list)
+    domain: str | None = None
     collaborators: list[str | Collaborator] = Field(default_factory=new_list)
     resources: list[AlphaResource] = Field(default_factory=new_list)
     inputs: list[DatasetReference] = Field(min_length=1)
