@@ -123,6 +123,29 @@ class Graph:
     def bundle_members(self, bundle: str) -> list[NodeKey]:
         return [k for k in self._indexed().by_bundle.get(bundle, ()) if k != ("bundle", bundle)]
 
+    def cluster_inputs(self, cluster: Cluster) -> tuple[dict[str, Depot], dict[str, list[InstanceSecret]]]:
+        """The depots a cluster addresses (by name) and each one's instance secrets (r before rw),
+        including the secrets its ``depots[].secrets`` name explicitly."""
+        depots: dict[str, Depot] = {}
+        depot_secrets: dict[str, list[InstanceSecret]] = {}
+        for entry in cluster.minerva.depots:
+            name = entry.parsed.depot
+            depot_node = self.get("depot", name)
+            if depot_node is None:
+                continue
+            assert isinstance(depot_node.manifest, Depot)
+            depots[name] = depot_node.manifest
+            secrets = depot_secrets.setdefault(name, list(self.depot_secrets(name)))
+            for ref in entry.secrets:
+                secret_node = self.get("instance-secret", ref.name)
+                if (
+                    secret_node is not None
+                    and isinstance(secret_node.manifest, InstanceSecret)
+                    and all(s.name != ref.name for s in secrets)
+                ):
+                    secrets.append(secret_node.manifest)
+        return depots, depot_secrets
+
 
 class _Index:
     """Lookups over a graph's edges and order, so that per-node queries cost O(degree), not O(graph)."""

@@ -57,12 +57,11 @@ def check_clusters(graph: Graph, settings: StackSettings) -> None:
     refuse (e.g. memory that does not fit the heap) raises ManifestError at the cluster manifest's
     file and line."""
     from .trino import TrinoConfigError, render_cluster
-    from .wiring import cluster_inputs
 
     problems: list[Diagnostic] = []
     for node in graph.of_kind("cluster"):
         assert isinstance(node.manifest, Cluster)
-        depots, depot_secrets = cluster_inputs(graph, node.manifest)
+        depots, depot_secrets = graph.cluster_inputs(node.manifest)
         try:
             render_cluster(node.manifest, depots, depot_secrets, settings)
         except TrinoConfigError as exc:

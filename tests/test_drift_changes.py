@@ -18,10 +18,11 @@ from pulumi.automation.events import (
     SummaryEvent,
 )
 
-from dataproduct_iac.drift.changes import group_events, owners_from_graph, urn_name, urn_type
+from dataproduct_iac.drift.changes import group_events, urn_name, urn_type
 from dataproduct_iac.drift.report import render_changes
 from dataproduct_iac.graph import resolve
 from dataproduct_iac.loader import load
+from dataproduct_iac.ownership import product_names
 
 PREFIX = "urn:pulumi:dev::dataproduct::"
 STACK_URN = PREFIX + "pulumi:pulumi:Stack::dataproduct-dev"
@@ -132,15 +133,16 @@ def preview_events() -> list[EngineEvent]:
 @pytest.fixture
 def owners(traffic_example) -> dict[str, str]:
     manifests, values = traffic_example
-    return owners_from_graph(resolve(load([manifests], values)))
+    return product_names(resolve(load([manifests], values)))
 
 
-def test_owners_from_graph(owners: dict[str, str]) -> None:
+def test_product_names(owners: dict[str, str]) -> None:
     assert owners["traffic-source-analysis"] == "traffic-source-analysis"
     assert owners["traffic-source-bundle"] == "traffic-source-analysis"
-    assert owners["s3depot"] == "traffic-source-analysis"  # input depot
-    assert owners["icebase"] == "traffic-source-analysis"  # output depot
-    assert owners["s3depot-r"] == "traffic-source-analysis"  # the depot's secret
+    # members of the product's bundle (the example's bundle holds its depots and their secrets)
+    assert owners["s3depot"] == "traffic-source-analysis"
+    assert owners["icebase"] == "traffic-source-analysis"
+    assert owners["s3depot-r"] == "traffic-source-analysis"
 
 
 def test_grouping_counts_and_danger(owners: dict[str, str]) -> None:
@@ -164,7 +166,7 @@ def test_grouping_counts_and_danger(owners: dict[str, str]) -> None:
 
     glue = by_urn[GLUE_DB]
     assert glue.op == "delete" and glue.dangerous and glue.component == "Depot/icebase"
-    assert glue.product == "traffic-source-analysis"  # through the owners map (icebase is an output)
+    assert glue.product == "traffic-source-analysis"  # through the owners map (icebase is in the bundle)
 
     policy = by_urn[PROTECTED_POLICY]
     assert policy.dangerous and policy.reason == "deletes a protected resource"

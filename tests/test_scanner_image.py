@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -95,7 +96,10 @@ def _image_env(moto_endpoint: str) -> dict[str, str]:
     from helpers.aws import fake_aws_env
 
     env = {**fake_aws_env(moto_endpoint), "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
-    env.update({k: v for k, v in __import__("os").environ.items() if k == "PYTHONPYCACHEPREFIX"})
+    # where byte code goes (make test keeps it out of the checkout the image environment imports)
+    env.update(
+        {k: v for k, v in os.environ.items() if k in ("PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE")}
+    )
     return env
 
 
@@ -106,7 +110,9 @@ def test_the_image_environment_has_no_pulumi(image_python: Path, tmp_path: Path)
         "print(json.dumps({m: u.find_spec(m) is not None for m in "
         "('boto3', 'pyarrow', 'pydantic', 'yaml', 'dataproduct_iac', 'pulumi', 'pulumi_aws', 'trino')}))"
     )
-    done = _run(image_python, "-c", code, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+    done = _run(
+        image_python, "-c", code, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
         "boto3": True,

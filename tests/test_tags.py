@@ -12,6 +12,7 @@ from dataproduct_iac import program
 from dataproduct_iac.drift.live import desired_state
 from dataproduct_iac.graph import Graph, resolve
 from dataproduct_iac.loader import load, read_values_file
+from dataproduct_iac.ownership import ownership_of
 from dataproduct_iac.placeholders import ValueSources
 from dataproduct_iac.plan import Plan, run_program
 from dataproduct_iac.policy.resources import TAGGED_TYPES
@@ -26,7 +27,6 @@ from dataproduct_iac.tags import (
     label_value,
     ownership,
 )
-from dataproduct_iac.wiring import ownership_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"

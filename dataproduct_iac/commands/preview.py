@@ -49,11 +49,11 @@ def owners(args: argparse.Namespace) -> dict[str, str]:
     """Component name → data product, from the manifests given on the command line (if any)."""
     if not args.paths:
         return {}
-    from ..drift.changes import owners_from_graph
+    from ..ownership import product_names
     from ._inputs import load_graph
 
     _, graph = load_graph(args)
-    return owners_from_graph(graph)
+    return product_names(graph)
 
 
 def run_engine_command(args: argparse.Namespace, *, refresh: bool) -> int:

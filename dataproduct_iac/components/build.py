@@ -26,9 +26,9 @@ from ..graph import Graph, Node, NodeKey
 from ..manifests import Acl, Cluster, DataProduct, InstanceSecret, Workflow
 from ..manifests import Bundle as BundleModel
 from ..manifests import Depot as DepotModel
+from ..ownership import ownership_of, products_by_member
 from ..settings import StackSettings
 from ..tags import Ownership
-from ..wiring import cluster_inputs, ownership_of, products_by_member
 from .bundle import TYPE as BUNDLE_TYPE
 from .bundle import Bundle, BundleArgs
 from .depot import Depot, DepotArgs
@@ -319,7 +319,7 @@ class _Builder:
         if module is None:
             self._skip(node, "dataproduct_iac.components.trino")
             return
-        depots, depot_secrets = cluster_inputs(self.graph, manifest)
+        depots, depot_secrets = self.graph.cluster_inputs(manifest)
         extra: list[pulumi.Resource] = [self.result.depots[name] for name in depots]
         for secrets in depot_secrets.values():
             extra.extend(self.result.secrets[s.name] for s in secrets if s.name in self.result.secrets)

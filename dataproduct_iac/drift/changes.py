@@ -192,7 +192,7 @@ def group_events(
 
     ``owners`` maps a dataproduct component's logical name to the data product it belongs to,
     for resources that are not children of a ``DataProduct`` component (the bundle and its
-    members, the depots a product reads): see :func:`owners_from_graph`.
+    members): :func:`dataproduct_iac.ownership.product_names`, the rule the components tag by.
     """
     seen: dict[str, _Seen] = {}
     parents: dict[str, str] = {}
@@ -302,32 +302,3 @@ def _danger(op: str, type_token: str, protected: bool) -> tuple[bool, str | None
 def _strip(message: str) -> str:
     """Drop ANSI colour codes, Pulumi colour tags and surrounding whitespace from a diagnostic."""
     return re.sub(r"\x1b\[[0-9;]*m|<\{%[^%]*%\}>", "", message).strip()
-
-
-def owners_from_graph(graph: Any) -> dict[str, str]:
-    """Component logical name → data product, from a resolved manifest graph.
-
-    A product owns its bundle and the bundle's members; depots and secrets used by exactly one
-    product (as input, output, or through the bundle) belong to it, the others stay shared.
-    """
-    claims: dict[str, set[str]] = {}
-
-    def claim(name: str, product: str) -> None:
-        claims.setdefault(name, set()).add(product)
-
-    for node in graph.of_kind("product"):
-        product = node.manifest
-        claim(product.name, product.name)
-        bundle = product.bundle_name
-        if bundle:
-            claim(bundle, product.name)
-            for member in graph.bundle_members(bundle):
-                claim(member[1], product.name)
-        for ref in [*product.inputs, *product.outputs]:
-            if ref.ref_type == "external":
-                continue
-            depot = ref.address.depot
-            claim(depot, product.name)
-            for secret in graph.depot_secrets(depot):
-                claim(secret.name, product.name)
-    return {name: next(iter(products)) for name, products in claims.items() if len(products) == 1}

@@ -24,9 +24,9 @@ from ..aws_clients import ClientSettings, IncompleteReply, make_client
 from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
 from ..manifests.connections import S3Connection
 from ..manifests.instance_secret import SecretFileError
+from ..ownership import ownership_of, products_by_member
 from ..settings import StackSettings
 from ..tags import Ownership, ownership, secret_tags
-from ..wiring import ownership_of, products_by_member
 
 Status = Literal["in_sync", "drifted", "unknown"]
 Severity = Literal["high", "medium", "low", "info"]
@@ -119,7 +119,7 @@ def expected_secret_tags(
 ) -> dict[str, str]:
     """The tags the ``InstanceSecret`` component sets: the same :func:`~dataproduct_iac.tags.secret_tags`.
 
-    ``owned``: the secret's owner and product (from :func:`~dataproduct_iac.wiring.ownership_of`);
+    ``owned``: the secret's owner and product (from :func:`~dataproduct_iac.ownership.ownership_of`);
     default: the manifest's owner, else the stack's.
     """
     return secret_tags(secret, settings, owned or ownership(settings, owner=secret.owner))

@@ -1,13 +1,16 @@
-"""What each node of a resolved graph is wired to, derived from the graph alone (no pulumi).
+"""Which data product owns each node of a resolved graph, and the owner and product its resources
+carry (no pulumi).
 
-Shared by the component builder, the stack program's pre-flight checks and the live drift checks,
-so that all three see the same owner, product and cluster inputs.
+One rule, used by the components (tags and labels), the live drift checks (expected tags) and
+``preview``'s grouping of changes by data product: a product owns itself, its bundle and every
+member of that bundle, nested bundles included; a node several products reach belongs to the first
+of them in graph order. Using a depot as an input or output does not make a product its owner.
 """
 
 from __future__ import annotations
 
 from .graph import Graph, NodeKey
-from .manifests import Cluster, DataProduct, Depot, InstanceSecret
+from .manifests import DataProduct
 from .settings import StackSettings
 from .tags import Ownership, ownership, product_ownership
 
@@ -39,6 +42,15 @@ def products_by_member(graph: Graph) -> dict[NodeKey, DataProduct]:
     return out
 
 
+def product_names(graph: Graph) -> dict[str, str]:
+    """Manifest name → name of the data product that owns it (products own themselves): how
+    ``preview`` attributes the resources of a component, named after its manifest, to a product."""
+    out = {node.name: node.name for node in graph.of_kind("product")}
+    for (_, name), product in products_by_member(graph).items():
+        out.setdefault(name, product.name)
+    return out
+
+
 def ownership_of(
     graph: Graph,
     key: NodeKey,
@@ -56,30 +68,3 @@ def ownership_of(
         product=product.name if product else None,
         product_owner=product.owner if product else None,
     )
-
-
-ClusterInputs = tuple[dict[str, Depot], dict[str, list[InstanceSecret]]]
-
-
-def cluster_inputs(graph: Graph, cluster: Cluster) -> ClusterInputs:
-    """The depots a cluster addresses (by name) and each one's instance secrets (r before rw), including
-    the secrets its ``depots[].secrets`` name explicitly."""
-    depots: dict[str, Depot] = {}
-    depot_secrets: dict[str, list[InstanceSecret]] = {}
-    for entry in cluster.minerva.depots:
-        name = entry.parsed.depot
-        depot_node = graph.get("depot", name)
-        if depot_node is None:
-            continue
-        assert isinstance(depot_node.manifest, Depot)
-        depots[name] = depot_node.manifest
-        secrets = depot_secrets.setdefault(name, list(graph.depot_secrets(name)))
-        for ref in entry.secrets:
-            secret_node = graph.get("instance-secret", ref.name)
-            if (
-                secret_node is not None
-                and isinstance(secret_node.manifest, InstanceSecret)
-                and all(s.name != ref.name for s in secrets)
-            ):
-                secrets.append(secret_node.manifest)
-    return depots, depot_secrets

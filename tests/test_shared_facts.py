@@ -1,0 +1,199 @@
+"""Facts several parts of the tool rely on, checked where two of them could disagree.
+
+Each fact has one home; these tests state it through the behaviour of every user, so that a second
+spelling creeping back in (or a user that stops asking the home) shows as a difference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dataproduct_iac.graph import resolve
+from dataproduct_iac.loader import load
+from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.scanner.credentials import credential_keys
+from dataproduct_iac.settings import StackSettings
+from dataproduct_iac.trino import render_cluster
+
+# -- AWS credential key spellings: Trino catalogs and the scanner ------------------------------------
+
+# Spellings met in DataOS manifests: every one either reader accepted at some point.
+ACCESS_KEYS = [
+    "awsaccesskeyid",
+    "accesskeyid",
+    "aws_access_key_id",
+    "access_key_id",
+    "accesskey",
+    "awsaccesskey",
+    "aws-access-key-id",
+    "AWS_ACCESS_KEY_ID",
+    "AccessKeyId",
+]
+SECRET_KEYS = [
+    "awssecretaccesskey",
+    "secretkey",
+    "aws_secret_access_key",
+    "secret_access_key",
+    "secretaccesskey",
+    "awssecretkey",
+    "aws-secret-access-key",
+    "AWS_SECRET_ACCESS_KEY",
+    "SecretKey",
+]
+
+_CREDENTIAL_MANIFESTS = """\
+name: lake-r
+version: v1
+type: instance-secret
+instance-secret:
+  type: key-value-properties
+  acl: r
+  data:
+    {access}: AKIAEXAMPLE
+    {secret}: example-secret
+---
+name: lake
+version: v2alpha
+type: depot
+depot:
+  type: S3
+  external: true
+  secrets:
+    - name: lake-r
+      allkeys: true
+  s3:
+    bucket: lake-bucket
+    relativePath: raw
+    region: us-east-1
+---
+name: mini
+version: v1
+type: cluster
+cluster:
+  compute: query-default
+  minerva:
+    replicas: 1
+    depots:
+      - address: dataos://lake:default
+"""
+
+
+def _trino_credential_keys(tmp: Path, access: str, secret: str) -> set[str]:
+    """The secret keys a Trino cluster's catalog for the depot binds."""
+    path = tmp / f"{access}-{secret}.yaml"
+    path.write_text(_CREDENTIAL_MANIFESTS.format(access=access, secret=secret), encoding="utf-8")
+    graph = resolve(load([path], ValueSources(environment={})))
+    cluster = graph.get("cluster", "mini")
+    assert cluster is not None
+    depots, depot_secrets = graph.cluster_inputs(cluster.manifest)
+    rendered = render_cluster(cluster.manifest, depots, depot_secrets, StackSettings())
+    return {binding.key for binding in rendered.secret_env.values() if binding.secret == "lake-r"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(access=st.sampled_from(ACCESS_KEYS), secret=st.sampled_from(SECRET_KEYS))
+def test_the_scanner_and_trino_read_the_same_credential_keys(
+    tmp_path_factory: pytest.TempPathFactory, access: str, secret: str
+) -> None:
+    """A key pair a Trino catalog reads is a key pair the scanner reads, and the reverse: with one
+    side accepting a spelling the other ignored, the scanner fell back to the pod's own credentials."""
+    trino = _trino_credential_keys(tmp_path_factory.mktemp("creds"), access, secret)
+    scanner = set(credential_keys([access, secret, "unrelated"]).values())
+    assert trino == scanner == {access, secret}
+
+
+# -- Which data product owns a node: the components' tags and preview's grouping -------------------
+
+_NESTED_BUNDLES = """\
+name: sales
+version: v1beta
+entity: product
+type: data
+owner: sales-team
+v1beta:
+  data:
+    meta:
+      title: Sales
+    resource:
+      refType: dataos
+      ref: bundle:v1beta:outer
+    inputs:
+      - refType: dataos
+        ref: dataset:lake:raw:orders
+---
+name: lake
+version: v2alpha
+type: depot
+depot:
+  type: S3
+  external: true
+  s3:
+    bucket: lake-bucket
+    region: us-east-1
+---
+name: outer
+version: v1beta
+type: bundle
+bundle:
+  resources:
+    - id: inner
+      spec:
+        name: inner
+        version: v1beta
+        type: bundle
+        bundle:
+          resources:
+            - id: secret
+              spec:
+                name: deep-r
+                version: v1
+                type: instance-secret
+                instance-secret:
+                  type: key-value
+                  acl: r
+                  data:
+                    token: t
+"""
+
+
+def test_preview_groups_resources_under_the_product_their_tags_name(tmp_path: Path) -> None:
+    """A secret in a bundle nested in a product's bundle is tagged with the product; preview, grouping
+    the engine's changes by product, puts it under the same product."""
+    from pulumi.automation.events import OpType
+    from test_drift_changes import pre
+
+    from dataproduct_iac import program
+    from dataproduct_iac.drift.changes import group_events
+    from dataproduct_iac.ownership import product_names
+    from dataproduct_iac.plan import run_program
+    from dataproduct_iac.tags import PRODUCT_TAG
+
+    path = tmp_path / "nested.yaml"
+    path.write_text(_NESTED_BUNDLES, encoding="utf-8")
+    graph = resolve(load([path], ValueSources(environment={})))
+    settings = StackSettings()
+    plan = run_program(lambda: program.deploy(program.Prepared(graph, settings)), project="p", stack="dev")
+    tagged = {
+        r.name: r.inputs["tags"].get(PRODUCT_TAG)
+        for r in plan.registrations
+        if r.type == "aws:secretsmanager/secret:Secret"
+    }
+    assert tagged == {"deep-r-secret": "sales"}
+
+    # what `preview` hands its change grouping (component name → product), and the grouping itself
+    owners = product_names(graph)
+    assert owners.get("deep-r") == "sales"
+    # an update of the secret's value, as the engine reports it for the registered resources
+    urn = {r.name: r.urn for r in plan.registrations}
+    stack_urn = next(r.urn for r in plan.registrations if r.type == "pulumi:pulumi:Stack")
+    events = [
+        pre(stack_urn, OpType.SAME, ""),
+        pre(urn["deep-r"], OpType.SAME, stack_urn),
+        pre(urn["deep-r-version"], OpType.UPDATE, urn["deep-r"], diffs=["secretString"]),
+    ]
+    grouped = group_events(events, mode="preview", stack="dev", owners=owners)
+    assert [(c.product, c.component) for c in grouped.changes] == [("sales", "InstanceSecret/deep-r")]
