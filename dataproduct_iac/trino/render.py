@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from ..manifests.cluster import Cluster, ScalingCron
 from ..manifests.depot import Depot
 from ..manifests.instance_secret import InstanceSecret
-from ..settings import StackSettings
+from ..settings import DEFAULT_TRINO_TAG, StackSettings
 from . import access
 from .catalogs import RenderedCatalog, SecretBinding, render_catalogs
+from .catalogue import check_catalogs, check_nodes, load_catalogue
 from .config import (
     CONFIG_DIR,
     HTTP_PORT,
@@ -191,6 +192,16 @@ def render_cluster(
     catalogs, bindings = render_catalogs(cluster, depots, depot_secrets, settings, problems)
     for node in (coordinator, worker):
         node.jvm_options.extend(connector_jvm_options({c.connector for c in catalogs.values()}))
+
+    catalogue = load_catalogue(settings.trino_tag.split("-", 1)[0])
+    if catalogue is None:
+        warnings.append(
+            f"Trino property names are not checked: trinoTag {settings.trino_tag} has no property catalogue "
+            f"(this version knows {DEFAULT_TRINO_TAG}, the release it is tested with)"
+        )
+    else:
+        check_nodes(catalogue, (coordinator, worker), problems, warnings)
+        check_catalogs(catalogue, minerva, catalogs, problems, warnings)
 
     for index, scaling in enumerate(cluster.cluster.maintenance.scaling_crons):
         if scaling.resources is not None:
