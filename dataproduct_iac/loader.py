@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import glob
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,10 +25,15 @@ from .gc_policy import gc_paused
 from .manifests import MODELS, Bundle, Depot, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
 from .manifests.instance_secret import SecretFileError, SecretFiles
 from .placeholders import TEMPLATE_MARKER, Resolution, ValueSources, resolve
-from .yaml_source import Document, parse_documents
+from .yaml_source import Document, LimitExceeded, parse_documents, read_bounded
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 _MAX_BUNDLE_DEPTH = 8
+MAX_BUNDLE_RESOURCES = 1_000
+"""Entries in one bundle's ``resources`` (its fan-out)."""
+MAX_BUNDLE_MEMBERS = 10_000
+"""Manifests all bundles of one load expand to (a bundle file listing a file that lists a file ...
+multiplies: ten entries eight levels deep are a hundred million)."""
 
 
 @dataclass
@@ -81,7 +87,9 @@ def read_values_file(path: str | Path) -> dict[str, Any]:
     """Read a ``--values`` file: a YAML mapping of placeholder names to values."""
     shown = display_path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_bounded(path).decode("utf-8")
+    except LimitExceeded as exc:
+        raise ManifestError([Diagnostic(shown, exc.line, "<values>", exc.message)]) from None
     except FileNotFoundError:
         raise ManifestError([Diagnostic(shown, 0, "<values>", "values file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -199,6 +207,69 @@ def _manifest_files(directory: str) -> list[str]:
     return found
 
 
+def _glob(pattern: str) -> list[str]:
+    """``glob.glob(pattern, recursive=True)``, except that ``**`` enters each real directory once:
+    Python's ``**`` follows symbolic links to directories, so a directory holding links to itself
+    makes it walk paths of every length (two such links: 2^40 of them)."""
+    parts = pattern.split(os.sep)
+    if "**" not in parts:
+        return glob.glob(pattern)  # no recursion: nothing to loop over
+    first = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    base = os.sep.join(parts[:first])
+    root = base or (os.sep if pattern.startswith(os.sep) else os.curdir)
+    matcher = re.compile(_glob_regex(parts[first:]))
+    found: list[str] = []
+    seen: set[str] = set()
+    for directory, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(directory)
+        if real in seen:  # met before, through another link: not again
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # ``**`` skips hidden directories
+        rel = os.path.relpath(directory, root)
+        for name in [*dirs, *names]:
+            relative = name if rel == os.curdir else os.path.join(rel, name)
+            if matcher.fullmatch(relative):
+                found.append(os.path.join(base, relative) if base else relative)
+    return found
+
+
+def _glob_regex(parts: list[str]) -> str:
+    """A regular expression for the relative paths that the glob segments ``parts`` match."""
+    out = ""
+    for index, part in enumerate(parts):
+        if index == len(parts) - 1:
+            out += r"(?!\.)[^/]+(?:/(?!\.)[^/]+)*" if part == "**" else _segment_regex(part)
+        elif part == "**":
+            out += r"(?:(?!\.)[^/]+/)*"  # zero or more directories, none hidden
+        else:
+            out += _segment_regex(part) + "/"
+    return out
+
+
+def _segment_regex(part: str) -> str:
+    """One segment of a glob: ``*`` and ``?`` stay within it and, as with ``glob``, a wildcard does
+    not match a leading '.'."""
+    out = "" if part.startswith(".") else r"(?!\.)"
+    index = 0
+    while index < len(part):
+        char = part[index]
+        if char == "*":
+            out += "[^/]*"
+        elif char == "?":
+            out += "[^/]"
+        elif char == "[" and "]" in part[index + 2 :]:
+            end = part.index("]", index + 2)
+            inner = part[index + 1 : end].replace("\\", "\\\\")
+            out += "[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]"
+            index = end
+        else:
+            out += re.escape(char)
+        index += 1
+    return out
+
+
 def _expand_paths(
     paths: Sequence[str | Path], exclude: Iterable[str | Path], real_paths: _RealPaths
 ) -> tuple[list[str], list[Diagnostic]]:
@@ -209,7 +280,7 @@ def _expand_paths(
     for raw in paths:
         text = str(raw)
         if any(ch in text for ch in "*?["):
-            matches = sorted(glob.glob(text, recursive=True))
+            matches = sorted(_glob(text))
             if not matches:
                 problems.append(Diagnostic(text, 0, "<path>", "pattern matched no files"))
             candidates = [Path(m) for m in matches]
@@ -266,6 +337,11 @@ class _Loader:
         self.errors: list[Diagnostic] = []
         self.result = LoadResult()
         self.bundle_files: set[str] = set()
+        self._members = 0
+        """Bundle members produced so far (inline specs and the manifests of ``file`` entries)."""
+        self._members_reported = False
+        self._expanding: list[str] = []
+        """The bundle files being expanded, outermost first: a file met again includes itself."""
         self.overrides = Overrides({})
         self.paths = _RealPaths()
         self._argument_dirs: list[str] = []
@@ -319,19 +395,43 @@ class _Loader:
         if items is None:
             items = self._files[key] = self._read_file(path, root, shown)
         out: list[Loaded] = []
-        for item, resolution in items:
-            if bundle is not None:
-                item = dataclasses.replace(item, bundle=bundle[0], bundle_id=bundle[1])
-            out.append(item)
-            if isinstance(item.manifest, Bundle):
-                out.extend(self._expand_bundle(item, path, root, depth, resolution))
+        self._expanding.append(key[0])
+        try:
+            for item, resolution in items:
+                if bundle is not None:
+                    if not self._count_member(item):
+                        break
+                    item = dataclasses.replace(item, bundle=bundle[0], bundle_id=bundle[1])
+                out.append(item)
+                if isinstance(item.manifest, Bundle):
+                    out.extend(self._expand_bundle(item, path, root, depth, resolution))
+        finally:
+            self._expanding.pop()
         return out
+
+    def _count_member(self, item: Loaded) -> bool:
+        """Count one more bundle member; False (reported once) when that is over the limit."""
+        self._members += 1
+        if self._members <= MAX_BUNDLE_MEMBERS:
+            return True
+        if not self._members_reported:
+            self._members_reported = True
+            self.errors.append(
+                item.diagnostic(
+                    (),
+                    f"bundles expand to more than {MAX_BUNDLE_MEMBERS:,} manifests "
+                    "(the limit of bundle members per load)",
+                )
+            )
+        return False
 
     def _read_file(self, path: str, root: str, shown: str) -> list[tuple[Loaded, Resolution]]:
         """The validated top-level manifests of one file (bundle members are expanded by the caller)."""
         try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
+            raw = read_bounded(path)
+        except LimitExceeded as exc:
+            self.errors.append(Diagnostic(shown, exc.line, "<file>", exc.message))
+            return []
         except OSError as exc:
             self.errors.append(Diagnostic(shown, 0, "<file>", f"cannot read file: {_reason(exc)}"))
             return []
@@ -397,6 +497,17 @@ class _Loader:
                     format_field_path(miss.path),
                     f"unresolved placeholder {miss.name!r}: give it with --set, in a --values file, "
                     "or as an environment variable",
+                )
+            )
+        for chained in resolution.chained:
+            self.result.warnings.append(
+                Diagnostic(
+                    document.file,
+                    document.line_of(chained.path),
+                    format_field_path(chained.path),
+                    f"the value of placeholder {chained.name!r} holds the placeholder {chained.inner!r}, "
+                    "which is not filled in (values are not resolved again): it stays as written",
+                    "warning",
                 )
             )
         for misplaced in resolution.misplaced:
@@ -523,13 +634,26 @@ class _Loader:
                 item.diagnostic(("bundle",), f"bundles nested deeper than {_MAX_BUNDLE_DEPTH} levels")
             )
             return []
+        if len(bundle.bundle.resources) > MAX_BUNDLE_RESOURCES:
+            self.errors.append(
+                item.diagnostic(
+                    ("bundle", "resources"),
+                    f"{len(bundle.bundle.resources):,} entries; a bundle lists at most "
+                    f"{MAX_BUNDLE_RESOURCES:,} (the limit of a bundle's fan-out)",
+                )
+            )
+            return []
         out: list[Loaded] = []
         for index, entry in enumerate(bundle.bundle.resources):
             where = ("bundle", "resources", index)
             owner = (bundle.name, entry.id)
+            if self._members_reported:
+                break
             if entry.spec is not None:
                 nested = self._validate(item.document, (*item.prefix, *where, "spec"), resolution, owner)
                 if nested is not None:
+                    if not self._count_member(nested):
+                        break
                     out.append(nested)
                     self._resolve_secret_files(nested, os.path.dirname(path), root)
                     if isinstance(nested.manifest, Bundle):
@@ -541,6 +665,17 @@ class _Loader:
                 continue
             if not os.path.isfile(target):
                 self.errors.append(item.diagnostic((*where, "file"), f"bundle file {entry.file!r} not found"))
+                continue
+            if target in self._expanding:
+                cycle = [*self._expanding[self._expanding.index(target) :], target]
+                self.errors.append(
+                    item.diagnostic(
+                        (*where, "file"),
+                        f"bundle file {entry.file!r} includes itself ("
+                        + " → ".join(self.paths.shown(p) for p in cycle)
+                        + ")",
+                    )
+                )
                 continue
             self.bundle_files.add(target)
             out.extend(self._load_file(target, root, depth + 1, owner))

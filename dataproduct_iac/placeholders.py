@@ -82,11 +82,22 @@ class SecretMisplaced:
     name: str
 
 
+@dataclass(frozen=True)
+class Chained:
+    """The value of ``name`` (not a secret) holds the placeholder ``inner``, which stays as text:
+    values are filled in once, never recursively."""
+
+    path: FieldPath
+    name: str
+    inner: str
+
+
 @dataclass
 class Resolution:
     data: Any
     unresolved: list[Unresolved] = field(default_factory=list)
     misplaced: list[SecretMisplaced] = field(default_factory=list)
+    chained: list[Chained] = field(default_factory=list)
 
 
 def iter_placeholders(text: str) -> Iterator[str]:
@@ -140,6 +151,10 @@ def _substitute(
             # Never copy a secret into a field that is logged, tagged or echoed in errors.
             out.misplaced.append(SecretMisplaced(path, name))
             return match.group(0), False
+        if not secret and isinstance(value, str) and "$" in value:  # a secret's text is never named
+            inner = next(iter_placeholders(value), None)
+            if inner is not None:
+                out.chained.append(Chained(path, name, inner))
         return value, secret
 
     if whole and (whole["double"] or whole["single"] or whole["bare"]):

@@ -344,11 +344,13 @@ def _environments(value: Any) -> list[str]:
 
 def _yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[Any, int]]:
     """A YAML file whose top level is a mapping, read as YAML 1.2 (like the CLI), with key lines."""
-    from .yaml_source import parse_documents
+    from .yaml_source import LimitExceeded, parse_documents, read_bounded
 
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path).decode("utf-8")
+    except LimitExceeded as exc:
+        raise ManifestError([Diagnostic(shown, exc.line, "<file>", exc.message)]) from None
     except OSError as exc:
         raise ManifestError([Diagnostic(shown, 0, "<file>", f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError as exc:

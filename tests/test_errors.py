@@ -18,6 +18,10 @@ from dataproduct_iac.errors import DataproductError, UsageError
 # Exceptions that never reach a user as such: each is caught where it is raised and turned into a
 # report entry or a diagnostic.
 INTERNAL = {
+    "dataproduct_iac.aws_clients.IncompleteReply": "an AWS reply not received whole: a failed dataset "
+    "or listing of the scan report, an unknown drift finding",
+    "dataproduct_iac.yaml_source.LimitExceeded": "YAML input over a limit: becomes a file:line diagnostic",
+    "dataproduct_iac.yaml_source._ComposedTooMany": "raised through the YAML composer: becomes a diagnostic",
     "dataproduct_iac.drift.live._ApiError": "an AWS call that failed: becomes a finding of the check",
     "dataproduct_iac.policy.iam.UnsupportedCondition": "the IAM evaluator met a condition it cannot judge",
     "dataproduct_iac.scanner.core.DatasetError": "one dataset failed: a line of the scan report",
