@@ -30,7 +30,8 @@ DEFAULT_TRINO_TAG = "476"
 """The Trino release everything under ``dataproduct_iac/trino`` is rendered for and tested against: the
 newest release Maven Central serves as ``io.trino:trino-server:<v>:tar.gz`` (the tests boot that
 tarball; 477 to 481 are not published there), and ``trinodb/trino:476`` is its image. Its property
-catalogue is ``dataproduct_iac/trino/catalogue/476.json``. Moving the pin means regenerating that."""
+catalogue is ``dataproduct_iac/trino/properties-476.json`` (``tools/trino_property_catalogue.py``
+regenerates it): moving the pin means regenerating that."""
 DEFAULT_SCANNER_IMAGE = "ghcr.io/example/dataproduct-scanner:0.1.0"
 DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.33.4"
 """The official kubectl image, pinned; runs the Trino restart and scaling CronJobs."""
