@@ -17,6 +17,12 @@ from helpers.trino_server import LocalCluster, credential_values
 from dataproduct_iac.graph import Graph, resolve
 from dataproduct_iac.loader import load, read_values_file
 from dataproduct_iac.manifests.cluster import Cluster
+from dataproduct_iac.manifests.connections import (
+    NO_TRINO_CONNECTOR,
+    TRINO_JDBC_CONNECTORS,
+    DataFormat,
+    DepotType,
+)
 from dataproduct_iac.manifests.depot import Depot
 from dataproduct_iac.manifests.instance_secret import InstanceSecret
 from dataproduct_iac.placeholders import ValueSources
@@ -74,27 +80,32 @@ def render(case_id: str) -> Case:
 
 def test_the_boot_cases_cover_the_examples_and_the_option_clusters() -> None:
     assert "traffic-source-analysis:advancedminerva" in CASES
-    assert {"fixtures:everycatalog", "fixtures:operations"} <= set(CASES)
+    assert {"fixtures:everycatalog", "fixtures:othercatalogs", "fixtures:operations"} <= set(CASES)
 
 
 def test_every_catalog_kind_is_in_a_boot_case() -> None:
-    """A connector the renderer can write must be booted by at least one case."""
-    connectors = {c.connector for case_id in CASES for c in render(case_id).rendered.catalogs.values()}
-    assert {
-        "hive",
-        "iceberg",
-        "delta_lake",
-        "redshift",
-        "postgresql",
-        "mysql",
-        "mariadb",
-        "sqlserver",
-        "oracle",
-        "singlestore",
-        "clickhouse",
-        "snowflake",
-        "memory",
-    } <= connectors
+    """Every depot type, S3 format and JDBC connector the renderer knows is booted by some case: a new
+    one needs a depot in tests/fixtures/trino_clusters/catalogs.yaml."""
+    rendered = [render(case_id) for case_id in CASES]
+    connectors = {c.connector for case in rendered for c in case.rendered.catalogs.values()}
+    addressed: list[Depot] = []
+    for case_id in CASES:
+        manifests, values, name = CASES[case_id]
+        graph = _graph(manifests, values)
+        cluster = graph.get("cluster", name)
+        assert cluster is not None and isinstance(cluster.manifest, Cluster)
+        for depot_name in cluster.manifest.depot_names:
+            node = graph.get("depot", depot_name)
+            assert node is not None and isinstance(node.manifest, Depot)
+            addressed.append(node.manifest)
+    assert set(DepotType) - set(NO_TRINO_CONNECTOR) - {d.depot_type for d in addressed} == set()
+    formats = {getattr(d.connection, "format", None) for d in addressed}
+    assert set(DataFormat) - formats == set()
+    assert set(TRINO_JDBC_CONNECTORS.values()) - connectors == set()
+    # Lakehouse depots with their own metastore: an Iceberg REST catalog and a Hive metastore.
+    properties = [c.properties for case in rendered for c in case.rendered.catalogs.values()]
+    assert any(p.get("iceberg.catalog.type") == "rest" for p in properties)
+    assert any(p.get("hive.metastore") == "thrift" for p in properties)
 
 
 @pytest.mark.parametrize("case_id", sorted(CASES))

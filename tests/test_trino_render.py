@@ -709,3 +709,22 @@ def test_plain_text_fast_path_escapes_like_the_character_loop(text: str, key: bo
 def test_parse_properties_java_syntax() -> None:
     text = "# comment\n! also\na=1\nb : 2\nc 3\nlong = one \\\n    two\nd\\=e=f\n"
     assert parse_properties(text) == {"a": "1", "b": "2", "c": "3", "long": "one two", "d=e": "f"}
+
+
+@pytest.mark.parametrize(
+    ("connector", "properties"),
+    [("bigquery", {"bigquery.project-id": "acme"}), ("snowflake", {"connection-url": "jdbc:snowflake://a"})],
+)
+def test_arrow_connectors_get_the_jvm_arguments_trino_requires(
+    connector: str, properties: dict[str, str]
+) -> None:
+    """Trino 476 on Java 24+ refuses to load these connectors without them (seen booting each)."""
+    cluster = small_cluster(catalogs=[{"name": "c", "type": connector, "properties": properties}])
+    rendered = render_cluster(cluster, {}, {}, SETTINGS)
+    for node in (rendered.coordinator, rendered.worker):
+        assert node.jvm_options[-2:] == [
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+        ]
+    plain = render_cluster(small_cluster(catalogs=[{"name": "m", "type": "memory"}]), {}, {}, SETTINGS)
+    assert "--sun-misc-unsafe-memory-access=allow" not in plain.worker.jvm_options

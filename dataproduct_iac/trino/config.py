@@ -59,9 +59,12 @@ BASE_JVM_OPTIONS: tuple[str, ...] = (
 )
 
 # Connectors that refuse to load without extra JVM arguments on Java 24+ (Trino 476 checks this at
-# start-up: "Connector 'snowflake' requires additional JVM argument(s)"; found by booting it).
+# start-up: "Connector 'snowflake' requires additional JVM argument(s)"; both found by booting them:
+# they read results with Apache Arrow).
+_ARROW_JVM_OPTIONS = ("--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
 CONNECTOR_JVM_OPTIONS: dict[str, tuple[str, ...]] = {
-    "snowflake": ("--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"),
+    "bigquery": _ARROW_JVM_OPTIONS,
+    "snowflake": _ARROW_JVM_OPTIONS,
 }
 
 

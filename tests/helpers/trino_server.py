@@ -220,11 +220,15 @@ class LocalNode:
         raise TrinoBootError(f"{self.name} did not start within {timeout:.0f} s:\n{self.last_words()}")
 
     def last_words(self, lines: int = 40) -> str:
-        """The end of the log, from the first ERROR line on when there is one (Trino's reason)."""
+        """Why the server stopped: from its last "Configuration errors:" report (airlift lists every
+        refused setting there), else its last ERROR line of the main thread, else the end of the log."""
         text = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
-        errors = [i for i, line in enumerate(text) if "\tERROR\t" in line or line.startswith("ERROR")]
-        start = errors[0] if errors else max(0, len(text) - lines)
-        return "\n".join(text[start : start + lines])
+        reports = [i for i, line in enumerate(text) if line.endswith("Configuration errors:")]
+        errors = [i for i, line in enumerate(text) if "\tERROR\tmain\t" in line]
+        start = (reports or errors or [max(0, len(text) - lines)])[-1]
+        return "\n".join(line for line in text[start : start + 4 * lines] if not line.startswith("\tat "))[
+            :6000
+        ]
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.process is None or self.process.poll() is not None:
