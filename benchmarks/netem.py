@@ -1,4 +1,4 @@
-"""A network model for the benchmarks: a threaded TCP proxy on 127.0.0.1 that delays responses.
+"""A network model for the benchmarks and the fault tests: a threaded TCP proxy on 127.0.0.1.
 
 moto on 127.0.0.1 answers in a few milliseconds and is bound by its own CPU (one Python process);
 real S3, Glue and Secrets Manager answer after tens of milliseconds of network and service time and
@@ -13,6 +13,16 @@ scale out. This proxy sits between a client and moto and forwards bytes unchange
   the proxy, a model of the one network link (e.g. 1 Gbit/s = 125 MB/s) a real client host shares
   between all its connections. Both caps apply when both are set.
 
+For the fault tests it also injects faults into the requests that match a pattern (a regular
+expression searched in the request line and headers, e.g. ``AWSGlue\\.GetPartitions`` or
+``list-type=2``), for all of them or for the first ``times``: :class:`Fault` ``reset`` (a TCP reset
+before the request reaches the server), ``reset-after`` (the server handles the request, its client
+gets a reset instead of the response), ``delay`` (the response held for ``seconds``), ``truncate``
+(the response cut after its headers and a ``keep`` fraction of its body, then the connection
+closed) and ``blackhole`` (the request is taken and never answered). A fault needs to see a
+request's head first, so it applies to the first request of each connection: moto, the server the
+tests use, answers every request with ``Connection: close``.
+
     python -m benchmarks.netem --upstream 127.0.0.1:5000 [--latency-ms 20] [--mbps 100] [--link-mbps 125]
 
 prints ``listening on <port>`` and serves until interrupted. In-process: ``with Netem(...) as url``.
@@ -22,13 +32,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +79,43 @@ class TokenBucket:
             return -self.tokens / self.rate if self.tokens < 0 else 0.0
 
 
+FAULTS = ("reset", "reset-after", "delay", "truncate", "blackhole")
+_HEAD_LIMIT = 64 * 1024
+
+
+@dataclass
+class Fault:
+    """What to do to the requests whose head (request line and headers) matches ``pattern``."""
+
+    action: str
+    """One of :data:`FAULTS`."""
+    pattern: str = ""
+    """A regular expression searched in the request head ('' matches every request)."""
+    times: int | None = None
+    """How many matching requests to affect (None: every one)."""
+    seconds: float = 0.0
+    """``delay``: how long the response is held."""
+    keep: float = 0.5
+    """``truncate``: the fraction of the response body that is forwarded."""
+    hits: int = 0
+    """Requests affected so far."""
+    _regex: re.Pattern[bytes] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.action not in FAULTS:
+            raise ValueError(f"unknown fault {self.action!r}; known: {', '.join(FAULTS)}")
+        if not 0 <= self.keep < 1 or self.seconds < 0:
+            raise ValueError("keep must lie in [0, 1) and seconds must not be negative")
+        self._regex = re.compile(self.pattern.encode())
+
+    def claims(self, head: bytes) -> bool:
+        """Does this fault apply to a request with ``head`` (counted as a hit when it does)?"""
+        if (self.times is not None and self.hits >= self.times) or not self._regex.search(head):
+            return False
+        self.hits += 1
+        return True
+
+
 class _Link:
     """One client connection and its upstream connection: two pump threads."""
 
@@ -75,6 +125,9 @@ class _Link:
         self.upstream = upstream
         self.awaiting = False
         """A request was forwarded and its response has not started yet."""
+        self.fault: Fault | None = None
+        """The fault for this connection's request, decided before the request is forwarded."""
+        self.was_reset = False
         self.lock = threading.Lock()
         self.threads = [
             threading.Thread(target=self._requests, name="netem-request", daemon=True),
@@ -85,6 +138,8 @@ class _Link:
 
     def _requests(self) -> None:
         try:
+            if self.proxy.has_faults() and not self._first_request():
+                return
             while data := self.client.recv(_CHUNK):
                 with self.lock:
                     self.awaiting = True
@@ -93,6 +148,31 @@ class _Link:
         except OSError:
             pass
 
+    def _first_request(self) -> bool:
+        """Read the first request's head, decide its fault, forward it unless the fault says not to;
+        True when the connection goes on as usual."""
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < _HEAD_LIMIT:
+            data = self.client.recv(_CHUNK)
+            if not data:
+                self.upstream.shutdown(socket.SHUT_WR)
+                return False
+            head += data
+        fault = self.proxy.fault_for(head.split(b"\r\n\r\n", 1)[0])
+        self.fault = fault
+        if fault is not None and fault.action == "reset":
+            self.reset()
+            return False
+        if fault is not None and fault.action == "blackhole":
+            while self.client.recv(_CHUNK):  # take everything, answer nothing, until the client gives up
+                pass
+            self.close()
+            return False
+        with self.lock:
+            self.awaiting = True
+        self.upstream.sendall(head)
+        return True
+
     def _responses(self) -> None:
         rate, link = self.proxy.bytes_per_s, self.proxy.link
         try:
@@ -100,8 +180,15 @@ class _Link:
             while data := self.upstream.recv(_CHUNK):
                 with self.lock:
                     first, self.awaiting = self.awaiting, False
+                fault = self.fault
+                if first and fault is not None and fault.action == "reset-after":
+                    self.reset()  # the server did the work; its client never hears of it
+                    return
+                if first and fault is not None and fault.action == "truncate":
+                    self._truncated(data, fault.keep)
+                    return
                 if first:  # the first bytes of a response: hold them for the latency
-                    self.proxy.wait(self.proxy.latency_s)
+                    self.proxy.wait(self.proxy.latency_s + (fault.seconds if fault is not None else 0.0))
                     started, sent = time.monotonic(), 0
                 if rate or link:
                     for start in range(0, len(data), _PIECE):
@@ -120,10 +207,34 @@ class _Link:
         finally:
             self.close()
 
+    def _truncated(self, data: bytes, keep: float) -> None:
+        """The whole response (the server closes the connection after it), forwarded up to its headers
+        and ``keep`` of its body; then the connection is closed."""
+        while more := self.upstream.recv(_CHUNK):
+            data += more
+        head, separator, body = data.partition(b"\r\n\r\n")
+        self.client.sendall(head + separator + body[: int(len(body) * keep)])
+        self.proxy.count_forwarded(len(head) + int(len(body) * keep))
+        self.close()
+
+    def reset(self) -> None:
+        """Abort the client's connection with a TCP reset (and drop the upstream one)."""
+        self.was_reset = True
+        with contextlib.suppress(OSError):
+            self.client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # Wakes the other pump if it waits in recv on this socket: the reset goes out when the
+            # last user of the socket lets go of it.
+            self.client.shutdown(socket.SHUT_RD)
+        self.client.close()
+        with contextlib.suppress(OSError):
+            self.upstream.shutdown(socket.SHUT_RDWR)
+        self.upstream.close()
+
     def close(self) -> None:
         for sock in (self.client, self.upstream):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+            if not (sock is self.client and self.was_reset):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
             sock.close()
 
 
@@ -153,6 +264,7 @@ class Netem:
         self.link = TokenBucket(link_bytes_per_s) if link_bytes_per_s else None
         self.bytes_forwarded = 0
         self.connections = 0
+        self.faults: list[Fault] = []
         self._count_lock = threading.Lock()
         self._stop = threading.Event()
         self._links: list[_Link] = []
@@ -160,6 +272,26 @@ class Netem:
         self.port: int = self._listener.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self._acceptor = threading.Thread(target=self._accept, name="netem-accept", daemon=True)
+
+    def add_fault(self, action: str, pattern: str = "", **options: Any) -> Fault:
+        """Inject a fault into the requests matching ``pattern`` from now on (see :class:`Fault`);
+        faults added earlier are tried first."""
+        fault = Fault(action, pattern, **options)
+        with self._count_lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._count_lock:
+            self.faults.clear()
+
+    def has_faults(self) -> bool:
+        return bool(self.faults)
+
+    def fault_for(self, head: bytes) -> Fault | None:
+        """The first fault that claims a request with ``head``."""
+        with self._count_lock:
+            return next((fault for fault in self.faults if fault.claims(head)), None)
 
     def count_forwarded(self, size: int) -> None:
         with self._count_lock:

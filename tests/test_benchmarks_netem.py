@@ -6,27 +6,17 @@ Only lower bounds on time (a slow machine can only make them more true).
 
 from __future__ import annotations
 
-import importlib.util
+import http.client
+import http.server
 import os
 import socket
 import socketserver
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-# benchmarks/ is not an installed package: load the module from its file.
-_SPEC = importlib.util.spec_from_file_location(
-    "benchmarks_netem", Path(__file__).resolve().parent.parent / "benchmarks" / "netem.py"
-)
-assert _SPEC is not None and _SPEC.loader is not None
-netem = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = netem
-_SPEC.loader.exec_module(netem)
-Netem = netem.Netem
+from helpers.netem import Netem, netem
 
 PAYLOAD = os.urandom(3 * 1024 * 1024 + 17)
 
@@ -164,3 +154,84 @@ def test_negative_latency_is_refused() -> None:
         Netem(1, link_bytes_per_s=-1)
     with pytest.raises(ValueError, match="positive"):
         netem.TokenBucket(0)
+
+
+class _Http(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    seen: list[str]
+
+
+class _HttpHandler(http.server.BaseHTTPRequestHandler):
+    """``GET <path>``: 1000 bytes, ``Connection: close`` (as moto answers); every path is recorded."""
+
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:
+        self.server.seen.append(self.path)  # type: ignore[attr-defined]
+        body = b"x" * 1000
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def http_upstream() -> Iterator[_Http]:
+    server = _Http(("127.0.0.1", 0), _HttpHandler)
+    server.seen = []
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _get(port: int, path: str, timeout: float = 10) -> bytes:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().read()
+    finally:
+        connection.close()
+
+
+def test_faults_apply_to_matching_requests_only(http_upstream: _Http) -> None:
+    upstream = http_upstream.server_address[1]
+    proxy = Netem(upstream, latency_s=0.0)
+    with proxy:
+        reset = proxy.add_fault("reset", r"GET /before")
+        after = proxy.add_fault("reset-after", r"GET /after")
+        cut = proxy.add_fault("truncate", r"GET /cut", keep=0.3)
+        proxy.add_fault("blackhole", r"GET /hole")
+        once = proxy.add_fault("reset", r"GET /once", times=1)
+        proxy.add_fault("delay", r"GET /slow", seconds=0.3)
+        with pytest.raises(ConnectionResetError):
+            _get(proxy.port, "/before")
+        with pytest.raises(ConnectionResetError):
+            _get(proxy.port, "/after")
+        with pytest.raises(http.client.IncompleteRead) as incomplete:
+            _get(proxy.port, "/cut")
+        assert len(incomplete.value.partial) == 300
+        with pytest.raises(TimeoutError):
+            _get(proxy.port, "/hole", timeout=0.5)
+        with pytest.raises(ConnectionResetError):
+            _get(proxy.port, "/once")
+        assert _get(proxy.port, "/once") == b"x" * 1000  # the fault was for the first one only
+        started = time.monotonic()
+        assert _get(proxy.port, "/slow") == b"x" * 1000
+        assert time.monotonic() - started >= 0.3
+        assert _get(proxy.port, "/other") == b"x" * 1000
+        assert (reset.hits, after.hits, cut.hits, once.hits) == (1, 1, 1, 1)
+    # reset and black hole: the server never saw the request; reset-after and truncate: it did
+    assert sorted(http_upstream.seen) == ["/after", "/cut", "/once", "/other", "/slow"]
+    assert proxy.threads_alive() == 0
+
+
+def test_unknown_faults_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        netem.Fault("drop")
+    with pytest.raises(ValueError, match="keep"):
+        netem.Fault("truncate", keep=1.0)

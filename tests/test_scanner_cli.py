@@ -19,6 +19,9 @@ pytestmark = pytest.mark.integration
 SECRET_MARKER = "sekret-DO-NOT-PRINT-4242"
 
 
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "traffic-source-analysis"
+
+
 def parquet() -> bytes:
     buf = io.BytesIO()
     pq.write_table(pa.table({"id": [1, 2, 3], "name": ["a", "b", "c"]}), buf, row_group_size=2)
@@ -135,6 +138,30 @@ def test_container_mode_from_environment(
             "integer",
         ),
         ({}, ["scan", "--bucket", "x-bucket", "--concurrency", "0"], "concurrency"),
+        (
+            {},
+            ["scan", "--bucket", "x-bucket", "--read-timeout", "0"],
+            "read_timeout: must be a positive number",
+        ),
+        (
+            {"DATAPRODUCT_SCAN_BUCKET": "x-bucket", "DATAPRODUCT_SCAN_RETRY_BUDGET": "soon"},
+            ["scan"],
+            "DATAPRODUCT_SCAN_RETRY_BUDGET must be a number of seconds",
+        ),
+        ({}, ["scan", "--bucket", "Bad_Bucket!!"], "s3://Bad_Bucket!!: Parameter validation failed"),
+        (
+            {},
+            [
+                "drift",
+                "--live",
+                str(EXAMPLE / "manifests"),
+                "--values",
+                str(EXAMPLE / "values.yaml"),
+                "--retry-budget",
+                "-1",
+            ],
+            "--retry-budget must be a positive number of seconds (got -1.0)",
+        ),
     ],
 )
 def test_bad_input_exits_1(

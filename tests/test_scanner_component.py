@@ -236,3 +236,18 @@ def test_include_tables_false_registers_no_dataset() -> None:
     (dag_job,) = workflow_with([job]).workflow.dag
     env = {e["name"]: e.get("value") for e in scanner_env(dag_job, depot, "ga-data", SETTINGS, None, {})}
     assert env["DATAPRODUCT_SCAN_TABLE_EXCLUDES"] == '["^tmp_", ".*"]'
+
+
+def test_aws_request_settings_come_from_the_stack_unless_the_job_sets_them(seed: Any) -> None:
+    from dataproduct_iac.components.scanner import scanner_env
+
+    workflow, depot, _ = seed
+    job = workflow.workflow.dag[0]
+    settings = StackSettings(stack="dev", aws_read_timeout=12.5, aws_max_attempts=7)
+    env = {e["name"]: e.get("value") for e in scanner_env(job, depot, "b", settings, None, {})}
+    assert env["DATAPRODUCT_SCAN_READ_TIMEOUT"] == "12.5"
+    assert env["DATAPRODUCT_SCAN_MAX_ATTEMPTS"] == "7"
+    assert env["DATAPRODUCT_SCAN_CONNECT_TIMEOUT"] == "5" and env["DATAPRODUCT_SCAN_RETRY_BUDGET"] == "60"
+    job.inline_spec.envs["DATAPRODUCT_SCAN_READ_TIMEOUT"] = "3"  # the manifest's envs win
+    env = {e["name"]: e.get("value") for e in scanner_env(job, depot, "b", settings, None, {})}
+    assert env["DATAPRODUCT_SCAN_READ_TIMEOUT"] == "3"

@@ -226,3 +226,33 @@ def test_name_expressions_cover_every_name_within_the_limit(names: list[str]) ->
     expressions = name_expressions(names)
     assert all(len(e) <= EXPRESSION_LIMIT for e in expressions)
     assert sorted(n for e in expressions for n in e.split("|")) == sorted(set(names))
+
+
+def test_env_aws_request_settings() -> None:
+    values = settings_from_env(
+        {
+            "DATAPRODUCT_SCAN_CONNECT_TIMEOUT": "2",
+            "DATAPRODUCT_SCAN_READ_TIMEOUT": "7.5",
+            "DATAPRODUCT_SCAN_RETRY_BUDGET": "20",
+            "DATAPRODUCT_SCAN_MAX_ATTEMPTS": "3",
+        }
+    )
+    assert values == {"connect_timeout": 2.0, "read_timeout": 7.5, "retry_budget": 20.0, "max_attempts": 3}
+    with pytest.raises(EnvError, match="DATAPRODUCT_SCAN_READ_TIMEOUT must be a number of seconds"):
+        settings_from_env({"DATAPRODUCT_SCAN_READ_TIMEOUT": "30s"})
+
+
+def test_stack_aws_request_settings_are_checked_and_named() -> None:
+    from dataproduct_iac.settings import SettingError
+
+    settings = StackSettings(aws_read_timeout=12, aws_retry_budget=90.0, aws_max_attempts=2)
+    client = settings.aws_client_settings()
+    assert (client.connect_timeout, client.read_timeout, client.max_attempts, client.retry_budget) == (
+        5.0,
+        12,
+        2,
+        90.0,
+    )
+    with pytest.raises(SettingError) as caught:
+        StackSettings(aws_retry_budget=0)
+    assert caught.value.attribute == "aws_retry_budget"

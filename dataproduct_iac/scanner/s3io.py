@@ -13,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..aws_clients import ClientSettings, make_client
+from ..aws_clients import ClientSettings, IncompleteReply, make_client
 
 DEFAULT_USER_AGENT = "dataproduct-scanner"
+BODY_ATTEMPTS = 3
+"""Reads of one ranged GET's body, when it is cut off."""
 
 
 @dataclass
@@ -119,11 +121,24 @@ class RangedS3File(io.RawIOBase):
 
     def read_range(self, start: int, length: int) -> bytes:
         """Bytes ``[start, start + length)`` (clipped to the object) in one GET."""
+        from botocore.exceptions import IncompleteReadError, ResponseStreamingError
+
         end = min(self._size, start + length) - 1
         if length <= 0 or start >= self._size:
             return b""
-        response = self._client.get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={start}-{end}")
-        data: bytes = response["Body"].read()
+        for attempt in range(1, BODY_ATTEMPTS + 1):
+            # The request is retried by the client; a body cut off while it is read is retried here.
+            response = self._client.get_object(
+                Bucket=self._bucket, Key=self._key, Range=f"bytes={start}-{end}"
+            )
+            try:
+                data: bytes = response["Body"].read()
+                break
+            except (IncompleteReadError, ResponseStreamingError) as exc:
+                if attempt == BODY_ATTEMPTS:
+                    raise IncompleteReply("s3.GetObject", f"{self._key}: {exc}") from None
+                if self._stats is not None:
+                    self._stats.add_retry("s3.GetObject")
         self.bytes_read += len(data)
         self.requests += 1
         if self._stats is not None:
