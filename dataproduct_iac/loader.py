@@ -453,13 +453,27 @@ class _Loader:
         # also come from a YAML escape in a double-quoted string ("\x24", "\u0024"), so a backslash
         # keeps the walk as well.
         fill = "$" in text or "\\" in text
+        spent: Resolution | None = None
         for document in documents:
             if fill:
-                resolution = resolve(document.data, self.sources, _secret_path_check(document))
+                resolution = resolve(document.data, self.sources, _secret_path_check(document), spent=spent)
                 document.data = resolution.data
+                spent = resolution
             else:
                 resolution = Resolution(document.data)
             self._report_placeholders(document, resolution)
+            if resolution.over_limit is not None:
+                over = resolution.over_limit
+                self.errors.append(
+                    Diagnostic(
+                        document.file,
+                        document.line_of(over.path),
+                        format_field_path(over.path),
+                        f"filling in placeholder {over.name!r} takes the file past {over.limit} "
+                        "(the limit of what placeholders may expand to)",
+                    )
+                )
+                break
             if "<" in text:
                 self._report_template_text(document)
             item = self._validate(document, (), resolution, None)

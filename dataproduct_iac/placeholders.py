@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import FieldPath
+from .yaml_source import LIMITS, InputLimits
 
 PLACEHOLDER = re.compile(
     r"""\$\$                                   # escaped dollar
@@ -92,12 +93,41 @@ class Chained:
     inner: str
 
 
+@dataclass(frozen=True)
+class OverLimit:
+    """Filling in ``name`` at ``path`` took the document past ``limit``: it is not used."""
+
+    path: FieldPath
+    name: str
+    limit: str
+
+
 @dataclass
 class Resolution:
     data: Any
     unresolved: list[Unresolved] = field(default_factory=list)
     misplaced: list[SecretMisplaced] = field(default_factory=list)
     chained: list[Chained] = field(default_factory=list)
+    over_limit: OverLimit | None = None
+    limits: InputLimits = field(default=LIMITS, repr=False)
+    nodes: int = 0
+    """Nodes of the mappings and lists placeholders stood for, one count per use."""
+    text: int = 0
+    """Characters placeholders put into strings."""
+    _sizes: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def size_of(self, value: Any) -> int:
+        """Nodes of a mapping or list value (counted once per value)."""
+        size = self._sizes.get(id(value))
+        if size is None:
+            size, pending = 0, [value]
+            while pending:
+                item = pending.pop()
+                children = list(item.values()) if isinstance(item, dict) else item
+                size += len(children)
+                pending.extend(c for c in children if isinstance(c, dict | list))
+            self._sizes[id(value)] = size
+        return size
 
 
 def iter_placeholders(text: str) -> Iterator[str]:
@@ -107,9 +137,19 @@ def iter_placeholders(text: str) -> Iterator[str]:
             yield name
 
 
-def resolve(data: Any, sources: ValueSources, is_secret_path: Callable[[FieldPath], bool]) -> Resolution:
-    """Replace placeholders in every string value of ``data`` (keys are left as written)."""
-    result = Resolution(data=None)
+def resolve(
+    data: Any,
+    sources: ValueSources,
+    is_secret_path: Callable[[FieldPath], bool],
+    limits: InputLimits = LIMITS,
+    spent: Resolution | None = None,
+) -> Resolution:
+    """Replace placeholders in every string value of ``data`` (keys are left as written). Filling in
+    stops at the first placeholder that takes the file past ``limits`` (``over_limit``); ``spent``:
+    the resolution of the file's previous document, whose expansion counts too."""
+    result = Resolution(data=None, limits=limits)
+    if spent is not None:
+        result.nodes, result.text = spent.nodes, spent.text
     result.data = _walk(data, (), sources, is_secret_path, result)
     return result
 
@@ -125,7 +165,7 @@ def _walk(
         return {k: _walk(v, (*path, k), sources, is_secret_path, out) for k, v in node.items()}
     if isinstance(node, list):
         return [_walk(v, (*path, i), sources, is_secret_path, out) for i, v in enumerate(node)]
-    if isinstance(node, str) and "$" in node:
+    if isinstance(node, str) and "$" in node and out.over_limit is None:
         return _substitute(node, path, sources, is_secret_path, out)
     return node
 
@@ -157,10 +197,31 @@ def _substitute(
                 out.chained.append(Chained(path, name, inner))
         return value, secret
 
+    limits = out.limits
     if whole and (whole["double"] or whole["single"] or whole["bare"]):
         value, _ = value_of(whole)
+        if isinstance(value, dict | list):
+            out.nodes += out.size_of(value)
+            if out.nodes > limits.max_nodes:
+                name = whole["double"] or whole["single"] or whole["bare"]
+                out.over_limit = OverLimit(path, name, f"{limits.max_nodes:,} nodes per file")
+                return text
         return value
-    return PLACEHOLDER.sub(lambda m: _as_text(value_of(m)[0]), text)
+
+    def text_of(match: re.Match[str]) -> str:
+        if out.over_limit is not None:
+            return match.group(0)
+        filled = _as_text(value_of(match)[0])
+        out.text += len(filled)
+        if out.text > limits.max_filled_text:
+            name = match["double"] or match["single"] or match["bare"] or "$"
+            out.over_limit = OverLimit(
+                path, name, f"{limits.max_filled_text // (1024 * 1024)} MiB of text per file"
+            )
+            return match.group(0)
+        return filled
+
+    return PLACEHOLDER.sub(text_of, text)
 
 
 def _as_text(value: Any) -> str:

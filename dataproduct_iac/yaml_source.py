@@ -45,6 +45,9 @@ class InputLimits:
     aliases and merge keys."""
     max_depth: int = 64
     """Nesting of mappings and sequences."""
+    max_filled_text: int = 16 * 1024 * 1024
+    """Characters placeholders may put into one file's strings (values are not copied per use of a
+    placeholder in YAML, but they are in text: ``${{a}}${{a}}...`` repeats ``a``)."""
 
 
 LIMITS = InputLimits()

@@ -250,3 +250,24 @@ def test_a_placeholder_whose_value_is_a_placeholder_warns(tmp_path: Path) -> Non
     assert "placeholder 'a' holds the placeholder 'b', which is not filled in" in result.warnings[0].message
     secret = ValueSources(secrets={"a": "pa$word"}, environment={})
     assert load_manifests([manifest], secret).warnings == []  # a secret's text is never named
+
+
+def test_placeholders_that_would_repeat_a_large_value_past_a_limit_are_refused(tmp_path: Path) -> None:
+    manifest = tmp_path / "s.yaml"
+    manifest.write_text(SECRET.format(name="s", value='"' + "${{big}}" * 20 + '"'))
+    with pytest.raises(ManifestError) as caught:  # 20 copies of 1 MB in one string
+        load([manifest], ValueSources(set_values={"big": "x" * 1_000_000}, environment={}))
+    assert "s.yaml:9: instance-secret.data.k: filling in placeholder 'big' takes the file past 16 MiB" in str(
+        caught.value
+    )
+    manifest.write_text(SECRET.format(name="s", value="v") + "extra:\n  a: ${{tree}}\n  b: ${{tree}}\n")
+    tree = {"items": [{"n": i} for i in range(30_000)]}  # 60,001 nodes, twice: past 100,000
+    with pytest.raises(ManifestError) as caught:
+        load([manifest], ValueSources(files=[{"tree": tree}], environment={}))
+    assert "extra.b: filling in placeholder 'tree' takes the file past 100,000 nodes per file" in str(
+        caught.value
+    )
+    tree = {"items": [{"n": i} for i in range(10)]}
+    with pytest.raises(ManifestError) as caught:  # within the limits: the usual unknown-field error
+        load([manifest], ValueSources(files=[{"tree": tree}], environment={}))
+    assert "filling in" not in str(caught.value)
