@@ -1,10 +1,14 @@
 """dataproduct-iac: DataOS-style data product manifests turned into infrastructure with Pulumi.
 
 The YAML side (``load``, ``resolve``, the manifest models) never imports pulumi. The Pulumi
-components are imported on first use, so ``import dataproduct_iac`` stays light.
+components are exported here too (``from dataproduct_iac import Depot``): type checkers see them
+through the explicit imports below; at run time they are imported on first access, so that
+``import dataproduct_iac`` (and the ``dataproduct`` CLI) stays free of the Pulumi SDK.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, ManifestError
 from .errors import DataproductError
@@ -13,43 +17,66 @@ from .loader import LoadResult, load
 from .placeholders import ValueSources
 from .version import __version__
 
-# The Pulumi side, imported on first attribute access (``dataproduct_iac.build``, ``dataproduct_iac.Depot``).
-_COMPONENTS = (
-    "BuildResult",
-    "Bundle",
-    "BundleArgs",
-    "DataProduct",
-    "DataProductArgs",
-    "Depot",
-    "DepotArgs",
-    "InstanceSecret",
-    "InstanceSecretArgs",
-    "ScannerJob",
-    "ScannerJobArgs",
-    "TrinoCluster",
-    "TrinoClusterArgs",
-    "build",
-)
+if TYPE_CHECKING:  # explicit for type checkers; at run time ``__getattr__`` imports them on first use
+    from .components import (
+        BuildResult,
+        Bundle,
+        BundleArgs,
+        DataProduct,
+        DataProductArgs,
+        DatasetRef,
+        Depot,
+        DepotArgs,
+        DepotRef,
+        InstanceSecret,
+        InstanceSecretArgs,
+        ScannerJob,
+        ScannerJobArgs,
+        TrinoCluster,
+        TrinoClusterArgs,
+        WorkspaceArgs,
+        build,
+    )
 
 
 def __getattr__(name: str) -> object:
-    if name in _COMPONENTS:
+    # Only the component names of ``__all__`` get here: everything else above is already defined.
+    if name in __all__:
         from . import components
 
         return getattr(components, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
 __all__ = [
+    "BuildResult",
+    "Bundle",
+    "BundleArgs",
+    "DataProduct",
+    "DataProductArgs",
     "DataproductError",
+    "DatasetRef",
+    "Depot",
+    "DepotArgs",
+    "DepotRef",
     "Diagnostic",
     "Graph",
+    "InstanceSecret",
+    "InstanceSecretArgs",
     "LoadResult",
     "ManifestError",
+    "ScannerJob",
+    "ScannerJobArgs",
+    "TrinoCluster",
+    "TrinoClusterArgs",
     "ValueSources",
+    "WorkspaceArgs",
     "__version__",
+    "build",
     "load",
     "resolve",
-    # TrinoCluster and ScannerJob stay out of star-imports: they load their own modules on access.
-    *(name for name in _COMPONENTS if not name.startswith(("Trino", "Scanner"))),
 ]

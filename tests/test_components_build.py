@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
@@ -24,10 +23,6 @@ from dataproduct_iac.manifests import DataProduct as ProductModel
 from dataproduct_iac.manifests import Depot as DepotModel
 from dataproduct_iac.plan import Plan, Registration, run_program
 from dataproduct_iac.settings import StackSettings
-
-
-def has_module(name: str) -> bool:
-    return importlib.util.find_spec(f"dataproduct_iac.components.{name}") is not None
 
 
 @pytest.fixture(params=[True, False], ids=["preview", "update"])
@@ -124,23 +119,14 @@ def test_glue_databases_per_collection(traffic_plan: Plan) -> None:
     assert names == ["icebase_default_dev", "icebase_traffic_analysis_dev", "s3depot_ga_sessions_dev"]
 
 
-def test_workloads_are_built_or_skipped_with_a_warning(traffic_plan: Plan) -> None:
-    for module, kind, name in (
-        ("trino", "TrinoCluster", "advancedminerva"),
-        ("scanner", "ScannerJob", "scan-depot"),
+def test_workloads_are_bundle_members_that_wait_for_their_depots(traffic_plan: Plan) -> None:
+    for kind, name, depot in (
+        ("TrinoCluster", "advancedminerva", "icebase"),
+        ("ScannerJob", "scan-depot", "s3depot"),
     ):
-        registered = [r for r in traffic_plan.registrations if r.type == f"dataproduct:index:{kind}"]
-        if has_module(module):
-            component = find(traffic_plan, f"dataproduct:index:{kind}", name)
-            assert (
-                component.parent
-                == find(traffic_plan, "dataproduct:index:Bundle", "traffic-source-bundle").urn
-            )
-            depot = "s3depot" if module == "scanner" else "icebase"
-            assert waits_for(traffic_plan, component, find(traffic_plan, "dataproduct:index:Depot", depot))
-        else:
-            assert registered == []
-            assert any(name in w and f"components.{module}" in w for w in traffic_plan.warnings)
+        component = find(traffic_plan, f"dataproduct:index:{kind}", name)
+        assert component.parent == find(traffic_plan, "dataproduct:index:Bundle", "traffic-source-bundle").urn
+        assert waits_for(traffic_plan, component, find(traffic_plan, "dataproduct:index:Depot", depot))
 
 
 def product_model(output_depot: str = "sales", bundle: str | None = "sales-bundle") -> ProductModel:
@@ -199,10 +185,17 @@ def test_data_product_validates(output_depot: str, with_bundle: bool, message: s
     settings = StackSettings()
 
     def program_() -> None:
-        depot = Depot("sales", DepotArgs(sales_depot(), settings))
-        bundle = Bundle("sales-bundle", BundleArgs(sales_bundle(), settings)) if with_bundle else None
+        depot = Depot("sales", DepotArgs.from_manifest(sales_depot(), settings))
+        bundle = (
+            Bundle("sales-bundle", BundleArgs.from_manifest(sales_bundle(), settings))
+            if with_bundle
+            else None
+        )
         DataProduct(
-            "sales-orders", DataProductArgs(product_model(output_depot), settings, {"sales": depot}, bundle)
+            "sales-orders",
+            DataProductArgs.from_manifest(
+                product_model(output_depot), settings, depots={"sales": depot}, bundle=bundle
+            ),
         )
 
     with pytest.raises(ComponentArgsError, match=message):
@@ -214,10 +207,14 @@ def test_rejected_data_product_registers_nothing() -> None:
     refused: list[ComponentArgsError] = []
 
     def program_() -> None:
-        depot = Depot("sales", DepotArgs(sales_depot(), settings))
+        depot = Depot("sales", DepotArgs.from_manifest(sales_depot(), settings))
+        bundle = Bundle("sales-bundle", BundleArgs.from_manifest(sales_bundle(), settings))
         try:
             DataProduct(
-                "sales-orders", DataProductArgs(product_model("elsewhere"), settings, {"sales": depot})
+                "sales-orders",
+                DataProductArgs.from_manifest(
+                    product_model("elsewhere"), settings, depots={"sales": depot}, bundle=bundle
+                ),
             )
         except ComponentArgsError as exc:
             refused.append(exc)
@@ -231,7 +228,9 @@ def test_bundle_without_workloads_creates_no_namespace() -> None:
     model = sales_bundle()
     model.bundle.workspaces = []
     plan = run_program(
-        lambda: Bundle("b", BundleArgs(model, StackSettings(), has_workloads=False)), project="p", stack="dev"
+        lambda: Bundle("b", BundleArgs.from_manifest(model, StackSettings(), has_workloads=False)),
+        project="p",
+        stack="dev",
     )
     assert [r.type for r in plan.registrations if r.type != "pulumi:pulumi:Stack"] == [
         "dataproduct:index:Bundle"

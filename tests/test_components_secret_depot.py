@@ -69,7 +69,9 @@ def test_instance_secret_children_and_secret_value(preview: bool, tmp_path) -> N
     plan = run_program(
         lambda: InstanceSecret(
             "sales-r",
-            InstanceSecretArgs(secret_model(files={"ca": str(cert)}), settings, product="sales-orders"),
+            InstanceSecretArgs.from_manifest(
+                secret_model(files={"ca": str(cert)}), settings, product="sales-orders"
+            ),
         ),
         project="p",
         stack="dev",
@@ -111,7 +113,9 @@ def test_secret_outputs_read_policy() -> None:
     captured: dict[str, Any] = {}
 
     def program() -> None:
-        component = InstanceSecret("x-r", InstanceSecretArgs(secret_model("x-r"), StackSettings(stack="dev")))
+        component = InstanceSecret(
+            "x-r", InstanceSecretArgs.from_manifest(secret_model("x-r"), StackSettings(stack="dev"))
+        )
         component.read_policy.apply(lambda doc: captured.setdefault("policy", json.loads(doc)))
 
     run_program(program, project="p", stack="dev", preview=False)
@@ -126,7 +130,10 @@ def test_unreadable_secret_file_is_refused_without_its_content(tmp_path) -> None
     with pytest.raises(ValueError, match="not UTF-8 text") as info:
         run_program(
             lambda: InstanceSecret(
-                "k", InstanceSecretArgs(secret_model("k", files={"key": str(blob)}), StackSettings())
+                "k",
+                InstanceSecretArgs.from_manifest(
+                    secret_model("k", files={"key": str(blob)}), StackSettings()
+                ),
             ),
             project="p",
             stack="dev",
@@ -152,7 +159,7 @@ def test_managed_s3_depot_without_tls_only_policy(preview: bool) -> None:
     settings = StackSettings(stack="local", tls_only_policy=False)
 
     def program() -> None:
-        Depot("sales", DepotArgs(s3_depot(), settings, collections=["returns", "orders"]))
+        Depot("sales", DepotArgs.from_manifest(s3_depot(), settings, collections=["returns", "orders"]))
 
     plan = run_program(program, project="p", stack="local", preview=preview)
     depot = by_name(plan)["sales"]
@@ -170,7 +177,7 @@ def test_tls_only_policy_setting_from_stack_config() -> None:
 def test_aws_partition_from_stack_config_reaches_the_depot_policies() -> None:
     settings = parse_settings({"awsPartition": "aws-cn", "createAccess": True}, project="p", stack="cn")
     plan = run_program(
-        lambda: Depot("sales", DepotArgs(s3_depot(), settings, collections=["orders"])),
+        lambda: Depot("sales", DepotArgs.from_manifest(s3_depot(), settings, collections=["orders"])),
         project="p",
         stack="cn",
     )
@@ -188,11 +195,17 @@ def test_managed_s3_depot(preview: bool) -> None:
     def program() -> None:
         depot = Depot(
             "sales",
-            DepotArgs(
+            DepotArgs.from_manifest(
                 s3_depot(), settings, collections=["returns", "orders"], secret_arns={Acl.READ: "arn:r"}
             ),
         )
         captured["depot"] = depot
+        for key, output in (
+            ("address", depot.address),
+            ("location", depot.location),
+            ("databases", depot.glue_database_names),
+        ):
+            output.apply(lambda value, key=key: captured.setdefault(key, value))
         depot.read_policy.apply(lambda doc: captured.setdefault("read", json.loads(doc)))  # type: ignore[union-attr]
         depot.write_policy.apply(lambda doc: captured.setdefault("write", json.loads(doc)))  # type: ignore[union-attr]
 
@@ -237,16 +250,18 @@ def test_managed_s3_depot(preview: bool) -> None:
         read_actions = {a for s in captured["read"]["Statement"] for a in s["Action"]}
         write_actions = {a for s in captured["write"]["Statement"] for a in s["Action"]}
         assert "s3:PutObject" not in read_actions and "s3:PutObject" in write_actions
-    component = captured["depot"]
-    assert component.address == "dataos://sales"
-    assert component.location == "s3://sales-lake-dev/curated"
-    assert component.acls == {Acl.READ}
+    assert captured["address"] == "dataos://sales"
+    assert captured["location"] == "s3://sales-lake-dev/curated"
+    assert captured["databases"] == {"orders": "sales_orders_dev", "returns": "sales_returns_dev"}
+    assert captured["depot"].acls == {Acl.READ}
 
 
 def test_external_s3_depot_has_no_bucket_and_create_access_adds_policies() -> None:
     settings = StackSettings(stack="prod", create_access=True)
     plan = run_program(
-        lambda: Depot("sales", DepotArgs(s3_depot(external=True), settings, collections=["orders"])),
+        lambda: Depot(
+            "sales", DepotArgs.from_manifest(s3_depot(external=True), settings, collections=["orders"])
+        ),
         project="p",
         stack="prod",
     )
@@ -272,10 +287,13 @@ def test_non_s3_depot_exposes_a_connection_only() -> None:
             },
         }
     )
-    captured: dict[str, Depot] = {}
+    captured: dict[str, Any] = {}
 
     def program() -> None:
-        captured["d"] = Depot("warehouse", DepotArgs(model, StackSettings(), secret_arns={Acl.READ: "arn:x"}))
+        captured["d"] = Depot(
+            "warehouse", DepotArgs.from_manifest(model, StackSettings(), secret_arns={Acl.READ: "arn:x"})
+        )
+        captured["d"].bucket_name.apply(lambda name: captured.setdefault("bucket", name))
 
     plan = run_program(program, project="p", stack="dev")
     assert [r.type for r in plan.registrations if r.type != "pulumi:pulumi:Stack"] == [
@@ -284,4 +302,4 @@ def test_non_s3_depot_exposes_a_connection_only() -> None:
     connection = captured["d"].connection
     assert (connection.host, connection.port, connection.database) == ("db.internal", 5432, "dw")
     assert connection.secret_arns == {Acl.READ: "arn:x"}
-    assert captured["d"].bucket_name is None
+    assert captured["bucket"] is None and captured["d"].is_s3 is False

@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import pytest
 from helpers.cli import run_dataproduct
+from helpers.engine import RawMocks, is_secret
+from helpers.examples import PYTHON_PROGRAM_CONFIG
 from pulumi.runtime import mocks as pulumi_mocks
 
 from dataproduct_iac import program
@@ -149,19 +151,30 @@ def test_config_errors(config: dict[str, object], message: str) -> None:
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 def test_python_program_example(preview: bool) -> None:
+    """A product from components alone: config secrets, an Output bucket name, a bundle, pulumi-aws."""
+    mocks = RawMocks(preview)
     plan = run_program(
         lambda: runpy.run_path(str(ROOT / "examples" / "python-program" / "__main__.py")),
         project="python-program",
         stack="dev",
         preview=preview,
+        config=PYTHON_PROGRAM_CONFIG,
+        mocks=mocks,
     )
     assert plan.duplicate_urns() == []
     regs = {(r.type, r.name): r for r in plan.registrations}
     exports = regs[("aws:s3/bucket:Bucket", "exports")]
     assert exports.inputs["bucket"] == "sales-exports-dev"
     assert exports.parent is not None and exports.parent.endswith("pulumi:pulumi:Stack::python-program-dev")
+    bundle = regs[("dataproduct:index:Bundle", "sales")]
     depot = regs[("dataproduct:index:Depot", "sales")]
-    assert regs[("aws:s3/bucket:Bucket", "sales-bucket")].parent == depot.urn
+    assert depot.parent == bundle.urn
+    bucket = regs[("aws:s3/bucket:Bucket", "sales-bucket")]
+    assert bucket.parent == depot.urn
+    assert bucket.inputs["bucket"] == "sales-lake-dev"  # from an Output
+    assert bucket.protect is False  # the bundle's protect=False (a dev stack) holds for its members
+    database = regs[("aws:glue/catalogDatabase:CatalogDatabase", "sales-orders-db")]
+    assert database.inputs["name"] == "sales_orders_dev" and database.protect is False
     descriptor = regs[("aws:s3/bucketObjectv2:BucketObjectv2", "sales-orders-descriptor")]
     assert descriptor.inputs["bucket"] == "sales-exports-dev"  # wired from the plain bucket's id
     assert exports.urn in descriptor.depends_on
@@ -169,12 +182,18 @@ def test_python_program_example(preview: bool) -> None:
         content = json.loads(descriptor.inputs["content"])
         assert content["outputs"][0]["location"] == "s3://sales-lake-dev/curated/orders/daily_orders"
         assert content["inputs"][0]["glueDatabase"] == "sales_orders_dev"
+        assert content["bundle"] == "sales" and content["owner"] == "sales-analytics"
         policy = json.loads(regs[("aws:iam/policy:Policy", "sales-readers")].inputs["policy"])
         assert {s["Sid"] for s in policy["Statement"]} == {"LocateBucket", "ListPrefix", "ReadObjects"}
     for secret in ("sales-r", "sales-rw"):
         version = regs[("aws:secretsmanager/secretVersion:SecretVersion", f"{secret}-version")]
         assert version.inputs["secretString"] == "[secret]"
-    assert "example-only" not in plan.to_json()
+        raw = mocks.raw[f"{secret}-version"]["secretString"]
+        assert is_secret(raw) and json.loads(raw["value"]) == {
+            "awsaccesskeyid": "AKIAEXAMPLEKEYID",
+            "awssecretaccesskey": "example-only-secret-access-key",
+        }
+    assert "example-only-secret-access-key" not in plan.to_json()
 
 
 def _example_with_38gb(tmp_path: Path) -> Path:

@@ -20,6 +20,7 @@ import pulumi
 import pytest
 import yaml
 from helpers.urns import AliasSpec, Goal, Steps, read_snapshot, record, resolve, urns, write_snapshot
+from test_program import PYTHON_PROGRAM_CONFIG
 
 from dataproduct_iac import program
 from dataproduct_iac.graph import resolve as resolve_graph
@@ -48,7 +49,12 @@ def manifest_program(project_dir: Path) -> Callable[[], Any]:
 def example_goals(name: str) -> list[Goal]:
     if name == "python-program":
         main = EXAMPLES / "python-program" / "__main__.py"
-        return record(lambda: runpy.run_path(str(main)), project="python-program", stack=STACK)
+        return record(
+            lambda: runpy.run_path(str(main)),
+            project="python-program",
+            stack=STACK,
+            config=PYTHON_PROGRAM_CONFIG,
+        )
     return record(manifest_program(EXAMPLES / name), project=PROJECT, stack=STACK)
 
 

@@ -1,34 +1,17 @@
 """Pulumi components for data products, importable from any Pulumi Python program.
 
-Type tokens are ``dataproduct:index:<Kind>``. ``build(graph, settings)`` instantiates them for a
-resolved manifest graph. The Trino and scanner components are imported on first use.
+Type tokens are ``dataproduct:index:<Kind>``. Each component takes an ``...Args`` whose fields accept
+plain values and ``pulumi.Output`` values; ``...Args.from_manifest`` fills them from a manifest and
+the stack's settings. ``build(graph, settings)`` instantiates them for a resolved manifest graph.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
 from .build import BuildResult, build, collections_by_depot
-from .bundle import Bundle, BundleArgs
+from .bundle import Bundle, BundleArgs, WorkspaceArgs
 from .depot import Depot, DepotArgs, DepotConnection
-from .product import DataProduct, DataProductArgs
+from .product import DataProduct, DataProductArgs, DatasetRef, DepotRef
+from .scanner import ScannerJob, ScannerJobArgs
 from .secret import InstanceSecret, InstanceSecretArgs
-
-_LAZY = {
-    "TrinoCluster": "trino",
-    "TrinoClusterArgs": "trino",
-    "ScannerJob": "scanner",
-    "ScannerJobArgs": "scanner",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
+from .trino import TrinoCluster, TrinoClusterArgs
 
 __all__ = [
     "BuildResult",
@@ -36,15 +19,18 @@ __all__ = [
     "BundleArgs",
     "DataProduct",
     "DataProductArgs",
+    "DatasetRef",
     "Depot",
     "DepotArgs",
     "DepotConnection",
+    "DepotRef",
     "InstanceSecret",
     "InstanceSecretArgs",
     "ScannerJob",
     "ScannerJobArgs",
     "TrinoCluster",
     "TrinoClusterArgs",
+    "WorkspaceArgs",
     "build",
     "collections_by_depot",
 ]

@@ -14,11 +14,9 @@ engine's inherited aliases, those of all its children. See docs/upgrades.md.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 
@@ -34,12 +32,10 @@ from .bundle import Bundle, BundleArgs
 from .depot import Depot, DepotArgs
 from .product import DataProduct as DataProductComponent
 from .product import DataProductArgs
+from .scanner import ScannerJob, ScannerJobArgs
 from .secret import InstanceSecret as InstanceSecretComponent
 from .secret import InstanceSecretArgs
-
-if TYPE_CHECKING:
-    from .scanner import ScannerJob
-    from .trino import TrinoCluster
+from .trino import TrinoCluster, TrinoClusterArgs
 
 WORKLOAD_KINDS = ("cluster", "workflow")
 PLACEMENT_DEPTHS = (0, 1, 2)
@@ -88,18 +84,16 @@ class BuildResult:
     clusters: dict[str, TrinoCluster] = field(default_factory=dict)
     scanners: dict[str, ScannerJob] = field(default_factory=dict)
     products: dict[str, DataProductComponent] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
-    """Human-readable notes on what was not built (a component module that is not available)."""
 
     def depot_outputs(self) -> dict[str, dict[str, Any]]:
         """What the stack exports as ``depots`` (and what other stacks read through a StackReference)."""
         out: dict[str, dict[str, Any]] = {}
         for name, depot in sorted(self.depots.items()):
             entry: dict[str, Any] = {"address": depot.address, "type": depot.depot_type}
-            if depot.bucket_name is not None:
+            if depot.is_s3:
                 entry["bucket"] = depot.bucket_name
                 entry["location"] = depot.location
-                entry["glueDatabases"] = {c: db.name for c, db in sorted(depot.glue_databases.items())}
+                entry["glueDatabases"] = depot.glue_database_names
             out[name] = entry
         return out
 
@@ -146,7 +140,11 @@ def build(
     ``opts`` applies to every top-level component (for example an explicit provider);
     ``stack_references`` maps depot names provided by other stacks to those stacks.
     """
-    return _Builder(graph, settings, opts or pulumi.ResourceOptions(), stack_references or {}).run()
+    # The stack's protect setting is a default: a caller's explicit ``protect`` wins. Left unset, the
+    # components protect what holds data (buckets, Glue databases, secrets) and nothing else.
+    stack_default = pulumi.ResourceOptions(protect=None if settings.protect else False)
+    caller = pulumi.ResourceOptions.merge(stack_default, opts or pulumi.ResourceOptions())
+    return _Builder(graph, settings, caller, stack_references or {}).run()
 
 
 class _Builder:
@@ -167,7 +165,6 @@ class _Builder:
         self.products = products_by_member(graph)
         self.namespaces: dict[str, tuple[str, pulumi.Resource]] = {}
         """Workspace → (physical name, Namespace), from the first bundle that declares it."""
-        self._modules: dict[str, ModuleType | None] = {}
 
     def run(self) -> BuildResult:
         for node in self.graph.of_kind("bundle"):
@@ -222,9 +219,10 @@ class _Builder:
         bundle = self.result.bundles.get(holder) if holder else None
         if bundle is None:
             return self.settings, []
+        model = self.graph.get("bundle", holder) if holder else None
+        assert model is not None and isinstance(model.manifest, BundleModel)
         workspace = next(
-            (entry.workspace for entry in bundle.model.bundle.resources if entry.id == node.source.bundle_id),
-            None,
+            (e.workspace for e in model.manifest.bundle.resources if e.id == node.source.bundle_id), None
         )
         found = self.namespaces.get(workspace) if workspace else None
         if found is None:
@@ -249,19 +247,18 @@ class _Builder:
         assert isinstance(node.manifest, BundleModel)
         members = self.graph.bundle_members(node.name)
         has_workloads = any(kind in WORKLOAD_KINDS for kind, _ in members)
-        component = Bundle(
-            node.name,
-            BundleArgs(
-                node.manifest,
-                self.settings,
-                has_workloads=has_workloads,
-                ownership=self._ownership(node),
-                shared_workspaces=frozenset(self.namespaces),
-            ),
-            self._options(node),
+        args = BundleArgs.from_manifest(
+            node.manifest,
+            self.settings,
+            has_workloads=has_workloads,
+            ownership=self._ownership(node),
+            shared_workspaces=frozenset(self.namespaces),
         )
-        for workspace, namespace in component.namespaces.items():
-            self.namespaces.setdefault(workspace, (component.namespace_names[workspace], namespace))
+        component = Bundle(node.name, args, self._options(node))
+        for workspace in args.workspaces or ():
+            self.namespaces.setdefault(
+                workspace.name, (workspace.namespace, component.namespaces[workspace.name])
+            )
         self.result.bundles[node.name] = component
         self.components[node.key] = component
         return component
@@ -269,7 +266,7 @@ class _Builder:
     def _secret(self, node: Node, manifest: InstanceSecret) -> None:
         component = InstanceSecretComponent(
             node.name,
-            InstanceSecretArgs(manifest, self.settings, ownership=self._ownership(node)),
+            InstanceSecretArgs.from_manifest(manifest, self.settings, ownership=self._ownership(node)),
             self._options(node),
         )
         self.result.secrets[node.name] = component
@@ -283,7 +280,7 @@ class _Builder:
                 arns.setdefault(secret.acl, component.arn)
         depot = Depot(
             node.name,
-            DepotArgs(
+            DepotArgs.from_manifest(
                 manifest,
                 self.settings,
                 collections=sorted(self.collections.get(node.name, ())),
@@ -295,51 +292,27 @@ class _Builder:
         self.result.depots[node.name] = depot
         self.components[node.key] = depot
 
-    def _module(self, kind: str) -> ModuleType | None:
-        if kind not in self._modules:
-            qualified = f"{__package__}.{kind}"
-            try:
-                self._modules[kind] = importlib.import_module(qualified)
-            except ModuleNotFoundError as exc:
-                if exc.name != qualified:
-                    raise
-                self._modules[kind] = None
-        return self._modules[kind]
-
-    def _skip(self, node: Node, module: str) -> None:
-        note = f"{node.kind} {node.name!r} not built: the component module {module} is not available"
-        self.result.skipped.append(note)
-        pulumi.log.warn(note)
-
     def _secrets_of(self, depot: str) -> list[InstanceSecret]:
         return self.graph.depot_secrets(depot)
 
     def _cluster(self, node: Node, manifest: Cluster) -> None:
-        module = self._module("trino")
-        if module is None:
-            self._skip(node, "dataproduct_iac.components.trino")
-            return
         depots, depot_secrets = self.graph.cluster_inputs(manifest)
         extra: list[pulumi.Resource] = [self.result.depots[name] for name in depots]
         for secrets in depot_secrets.values():
             extra.extend(self.result.secrets[s.name] for s in secrets if s.name in self.result.secrets)
         settings, namespace = self._workspace(node)
-        args = module.TrinoClusterArgs(
+        args = TrinoClusterArgs(
             cluster=manifest,
             depots=depots,
             depot_secrets=depot_secrets,
             settings=settings,
             ownership=self._ownership(node),
         )
-        component = module.TrinoCluster(node.name, args, self._options(node, [*namespace, *extra]))
+        component = TrinoCluster(node.name, args, self._options(node, [*namespace, *extra]))
         self.result.clusters[node.name] = component
         self.components[node.key] = component
 
     def _workflow(self, node: Node, manifest: Workflow) -> None:
-        module = self._module("scanner")
-        if module is None:
-            self._skip(node, "dataproduct_iac.components.scanner")
-            return
         # In DAG order: the first depot's scanner keeps the workflow's name (and physical names), so a
         # workflow that grows to scan more depots adds scanners beside it and renames none.
         targets = list(
@@ -358,14 +331,14 @@ class _Builder:
             if read is not None and read.name in self.result.secrets:
                 extra.append(self.result.secrets[read.name])
             name = node.name if depot_name == targets[0] else f"{node.name}-{depot_name}"
-            args = module.ScannerJobArgs(
+            args = ScannerJobArgs(
                 workflow=manifest,
                 depot=depot_node.manifest,
                 read_secret=read,
                 settings=settings,
                 ownership=self._ownership(node),
             )
-            component = module.ScannerJob(name, args, self._options(node, extra))
+            component = ScannerJob(name, args, self._options(node, extra))
             self.result.scanners[name] = component
             self.components.setdefault(node.key, component)
 
@@ -373,7 +346,7 @@ class _Builder:
         bundle = self.result.bundles.get(manifest.bundle_name) if manifest.bundle_name else None
         component = DataProductComponent(
             node.name,
-            DataProductArgs(
+            DataProductArgs.from_manifest(
                 manifest,
                 self.settings,
                 depots=self.result.depots,

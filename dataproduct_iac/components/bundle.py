@@ -4,9 +4,9 @@ The members themselves are created by :func:`dataproduct_iac.components.build` (
 with ``parent=bundle`` and ``depends_on`` between members as the bundle's ``dependencies`` say.
 """
 
-from __future__ import annotations
-
-from collections.abc import Collection
+# No ``from __future__ import annotations`` here: the SDK's component analyzer reads the annotations
+# of the args and the component at run time.
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -14,22 +14,68 @@ import pulumi_kubernetes as k8s
 
 from ..manifests import Bundle as BundleModel
 from ..settings import StackSettings
-from ..tags import Ownership, kubernetes_labels, ownership
+from ..tags import Ownership, kubernetes_labels
+from ..tags import ownership as owner_of
 
 TYPE = "dataproduct:index:Bundle"
 
 
 @dataclass
+class WorkspaceArgs:
+    """A workspace of a bundle: a Kubernetes namespace for the bundle's workloads."""
+
+    name: str
+    namespace: str
+    """The namespace's physical name."""
+    description: str | None = None
+    labels: Mapping[str, str] | None = None
+
+
+@dataclass
 class BundleArgs:
-    bundle: BundleModel
-    settings: StackSettings
-    has_workloads: bool = False
-    """True when the bundle holds Kubernetes workloads (a cluster or a workflow): then its
-    workspaces become namespaces."""
-    ownership: Ownership | None = None
-    """Owner and data product (namespace labels); default: the manifest's owner, else the stack's."""
-    shared_workspaces: Collection[str] = ()
-    """Workspaces whose namespace another bundle of the program already creates."""
+    """What a :class:`Bundle` is made from."""
+
+    workspaces: Sequence[WorkspaceArgs] | None = None
+    """The namespaces to create (none when the bundle holds no Kubernetes workloads)."""
+    bundle_name: str | None = None
+    """The bundle's DataOS name (labels); default: the component's name."""
+    _manifest: BundleModel | None = None
+
+    @classmethod
+    def from_manifest(
+        cls,
+        bundle: BundleModel,
+        settings: StackSettings,
+        *,
+        has_workloads: bool = False,
+        ownership: Ownership | None = None,
+        shared_workspaces: Collection[str] = (),
+    ) -> "BundleArgs":
+        """Args for a bundle manifest: when it holds Kubernetes workloads (``has_workloads``), each of its
+        workspaces but ``shared_workspaces`` (created by another bundle) becomes a namespace named
+        ``settings.physical_name(workspace)``, labelled with the bundle, environment and owner."""
+        owned = ownership or owner_of(settings, owner=bundle.owner)
+        workspaces = []
+        for workspace in bundle.bundle.workspaces if has_workloads else []:
+            if workspace.name in shared_workspaces:
+                continue
+            labels = {
+                **workspace.labels,
+                "app.kubernetes.io/managed-by": "dataproduct-iac",
+                "dataproduct.io/bundle": bundle.name,
+                "dataproduct.io/workspace": workspace.name,
+                "dataproduct.io/environment": settings.environment,
+                **kubernetes_labels(owned),
+            }
+            workspaces.append(
+                WorkspaceArgs(
+                    name=workspace.name,
+                    namespace=settings.physical_name(workspace.name, max_length=63),
+                    description=workspace.description,
+                    labels=labels,
+                )
+            )
+        return cls(workspaces=workspaces, bundle_name=bundle.name, _manifest=bundle)
 
 
 def namespace_logical_name(workspace: str) -> str:
@@ -39,42 +85,34 @@ def namespace_logical_name(workspace: str) -> str:
 
 
 class Bundle(pulumi.ComponentResource):
-    """A bundle. Attributes: ``namespaces`` (workspace name → ``kubernetes.core.v1.Namespace``) and
-    ``namespace_names`` (workspace name → physical namespace name)."""
+    """A bundle: the parent of its members, and a Kubernetes namespace per workspace."""
+
+    namespace_names: pulumi.Output[dict[str, str]]
+    """Workspace → the physical name of its namespace."""
 
     def __init__(self, name: str, args: BundleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
-        model, settings = args.bundle, args.settings
-        self.model = model
+        self.model = args._manifest
+        self.bundle_name = args.bundle_name or name
         self.namespaces: dict[str, k8s.core.v1.Namespace] = {}
-        self.namespace_names: dict[str, str] = {}
-        owned = args.ownership or ownership(settings, owner=model.owner)
-        if args.has_workloads:
-            for workspace in model.bundle.workspaces:
-                if workspace.name in args.shared_workspaces:
-                    continue
-                physical = settings.physical_name(workspace.name, max_length=63)
-                labels = {
-                    **workspace.labels,
-                    "app.kubernetes.io/managed-by": "dataproduct-iac",
-                    "dataproduct.io/bundle": model.name,
-                    "dataproduct.io/workspace": workspace.name,
-                    "dataproduct.io/environment": settings.environment,
-                    **kubernetes_labels(owned),
-                }
-                annotations = (
-                    {"dataproduct.io/description": workspace.description} if workspace.description else {}
-                )
-                self.namespace_names[workspace.name] = physical
-                self.namespaces[workspace.name] = k8s.core.v1.Namespace(
-                    namespace_logical_name(workspace.name),
-                    metadata={"name": physical, "labels": labels, "annotations": annotations},
-                    # The name this namespace had before it was named after its workspace.
-                    opts=pulumi.ResourceOptions(
-                        parent=self, aliases=[pulumi.Alias(name=f"{name}-{workspace.name}")]
-                    ),
-                )
-        self.register_outputs({"name": model.name, "namespaces": dict(sorted(self.namespace_names.items()))})
-
-    def namespace_for(self, workspace: str | None) -> k8s.core.v1.Namespace | None:
-        return self.namespaces.get(workspace) if workspace else None
+        """Workspace → its ``kubernetes.core.v1.Namespace``."""
+        names: dict[str, str] = {}
+        for workspace in args.workspaces or ():
+            annotations = (
+                {"dataproduct.io/description": workspace.description} if workspace.description else {}
+            )
+            names[workspace.name] = workspace.namespace
+            self.namespaces[workspace.name] = k8s.core.v1.Namespace(
+                namespace_logical_name(workspace.name),
+                metadata={
+                    "name": workspace.namespace,
+                    "labels": dict(workspace.labels or {}),
+                    "annotations": annotations,
+                },
+                # The name this namespace had before it was named after its workspace.
+                opts=pulumi.ResourceOptions(
+                    parent=self, aliases=[pulumi.Alias(name=f"{name}-{workspace.name}")]
+                ),
+            )
+        self.namespace_names = pulumi.Output.from_input(dict(sorted(names.items())))
+        self.register_outputs({"bundleName": self.bundle_name, "namespaceNames": self.namespace_names})

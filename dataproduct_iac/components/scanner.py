@@ -382,5 +382,5 @@ class ScannerJob(pulumi.ComponentResource):
         self.kind = pulumi.Output.from_input(kind)
         self.image = pulumi.Output.from_input(settings.scanner_image)
         self.register_outputs(
-            {"namespace": self.namespace, "job_name": self.job_name, "kind": self.kind, "image": self.image}
+            {"namespace": self.namespace, "jobName": self.job_name, "kind": self.kind, "image": self.image}
         )

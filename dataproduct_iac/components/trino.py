@@ -200,11 +200,11 @@ class TrinoCluster(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "namespace": self.namespace,
-                "service_name": self.service_name,
-                "coordinator_url": self.coordinator_url,
+                "serviceName": self.service_name,
+                "coordinatorUrl": self.coordinator_url,
                 "catalogs": self.catalogs,
-                "coordinator_deployment": self.coordinator_deployment,
-                "worker_deployment": self.worker_deployment,
+                "coordinatorDeployment": self.coordinator_deployment,
+                "workerDeployment": self.worker_deployment,
                 "image": self.image,
             }
         )

@@ -1,107 +1,81 @@
-"""A Pulumi program that uses the dataproduct-iac components directly, without YAML manifests, and
-composes them with plain pulumi-aws resources: an exports bucket of its own, an IAM policy from the
-depot's read-only policy document, and the product descriptor copied into the exports bucket.
+"""A data product built from the dataproduct-iac components alone: no YAML manifests, no StackSettings.
 
-Run it with `pulumi up` from this directory, or offline: the test suite runs it on the mock engine.
+The components take plain values and Outputs alike, and compose with plain pulumi-aws resources:
+the credentials come from stack config as secrets, the lake bucket's name is an Output, the depot
+lives in a bundle, an IAM policy is made from the depot's read-only policy document, and the
+product's descriptor is published to an exports bucket of the program's own.
+
+Run it with `pulumi up` from this directory after
+`pulumi config set --secret salesAccessKeyId ...` and `pulumi config set --secret salesSecretAccessKey ...`;
+the test suite runs it on the mock engine (tests/test_program.py).
 """
-
-import os
 
 import pulumi
 import pulumi_aws as aws
 
-from dataproduct_iac.components import (
+from dataproduct_iac import (
+    Bundle,
+    BundleArgs,
     DataProduct,
     DataProductArgs,
+    DatasetRef,
     Depot,
     DepotArgs,
+    DepotRef,
     InstanceSecret,
     InstanceSecretArgs,
 )
-from dataproduct_iac.manifests import Acl
-from dataproduct_iac.manifests import DataProduct as DataProductManifest
-from dataproduct_iac.manifests import Depot as DepotManifest
-from dataproduct_iac.manifests import InstanceSecret as InstanceSecretManifest
-from dataproduct_iac.settings import StackSettings
 
-settings = StackSettings(
-    project=pulumi.get_project(), stack=pulumi.get_stack(), environment="dev", protect=False
+config = pulumi.Config()
+stack = pulumi.get_stack()
+credentials = {
+    "awsaccesskeyid": config.require_secret("salesAccessKeyId"),
+    "awssecretaccesskey": config.require_secret("salesSecretAccessKey"),
+}
+owner = {"dataproduct:owner": "sales-analytics"}
+
+# The bundle groups the product's resources; a dev stack does not protect them. The secrets and the
+# depot were created at the top level by an earlier version of this program: the alias keeps them.
+bundle = Bundle("sales", BundleArgs(), pulumi.ResourceOptions(protect=stack != "dev"))
+members = pulumi.ResourceOptions(parent=bundle, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
+
+read = InstanceSecret(
+    "sales-r", InstanceSecretArgs(data=credentials, secret_name=f"sales-r-{stack}", tags=owner), members
 )
-
-
-def credentials(name: str, acl: str) -> InstanceSecretManifest:
-    """An instance secret; the key comes from the environment (never from source code)."""
-    return InstanceSecretManifest.model_validate(
-        {
-            "name": name,
-            "version": "v1",
-            "type": "instance-secret",
-            "instance-secret": {
-                "type": "key-value-properties",
-                "acl": acl,
-                "data": {
-                    "awsaccesskeyid": os.environ.get("SALES_ACCESS_KEY_ID", "AKIAEXAMPLE"),
-                    "awssecretaccesskey": os.environ.get("SALES_SECRET_ACCESS_KEY", "example-only"),
-                },
-            },
-        }
-    )
-
-
-read = InstanceSecret("sales-r", InstanceSecretArgs(credentials("sales-r", "r"), settings))
-write = InstanceSecret("sales-rw", InstanceSecretArgs(credentials("sales-rw", "rw"), settings))
+write = InstanceSecret(
+    "sales-rw",
+    InstanceSecretArgs(data=credentials, acl="rw", secret_name=f"sales-rw-{stack}", tags=owner),
+    members,
+)
 
 sales = Depot(
     "sales",
     DepotArgs(
-        DepotManifest.model_validate(
-            {
-                "name": "sales",
-                "version": "v2alpha",
-                "type": "depot",
-                "depot": {
-                    "type": "S3",
-                    "external": False,
-                    "secrets": [{"name": "sales-r", "allkeys": True}, {"name": "sales-rw", "allkeys": True}],
-                    "s3": {"bucket": "sales-lake", "relativePath": "curated", "format": "PARQUET"},
-                },
-            }
-        ),
-        settings,
+        bucket=pulumi.Output.concat("sales-lake-", stack),  # an Output works as well as a string
+        prefix="curated",
         collections=["orders"],
-        secret_arns={Acl.READ: read.arn, Acl.READ_WRITE: write.arn},
+        glue_database_names={"orders": f"sales_orders_{stack}"},
+        secret_arns={"r": read.arn, "rw": write.arn},
+        tags=owner,
     ),
-    pulumi.ResourceOptions(depends_on=[read, write]),
+    members,
 )
 
 # Plain pulumi-aws resources next to the components.
-exports = aws.s3.Bucket("exports", bucket=settings.physical_name("sales-exports"), force_destroy=True)
-readers = aws.iam.Policy("sales-readers", policy=sales.read_policy)
+exports = aws.s3.Bucket("exports", bucket=f"sales-exports-{stack}", force_destroy=True)
+readers = aws.iam.Policy("sales-readers", policy=sales.read_policy.apply(lambda p: p or "{}"))
 
 product = DataProduct(
     "sales-orders",
     DataProductArgs(
-        DataProductManifest.model_validate(
-            {
-                "name": "sales-orders",
-                "version": "v1alpha",
-                "type": "data",
-                "entity": "product",
-                "owner": "sales-analytics",
-                "v1alpha": {
-                    "data": {
-                        "inputs": [{"ref": "dataset:sales:orders:raw_orders"}],
-                        "outputs": [{"ref": "dataset:sales:orders:daily_orders"}],
-                    }
-                },
-            }
-        ),
-        settings,
-        depots={"sales": sales},
+        inputs=[DatasetRef("dataset:sales:orders:raw_orders")],
+        outputs=[DatasetRef("dataset:sales:orders:daily_orders")],
+        depots={"sales": DepotRef.of(sales)},
+        owner="sales-analytics",
+        bundle="sales",
     ),
-    pulumi.ResourceOptions(depends_on=[sales]),
+    pulumi.ResourceOptions(depends_on=[bundle]),
 )
-
 aws.s3.BucketObjectv2(
     "sales-orders-descriptor",
     bucket=exports.id,

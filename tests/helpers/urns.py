@@ -70,7 +70,12 @@ def _alias(proto: Any) -> AliasSpec:
 
 
 def record(
-    program: Callable[[], Any], *, project: str = "dataproduct", stack: str = "dev", preview: bool = True
+    program: Callable[[], Any],
+    *,
+    project: str = "dataproduct",
+    stack: str = "dev",
+    preview: bool = True,
+    config: dict[str, str] | None = None,
 ) -> list[Goal]:
     """Run ``program`` on the plan's mock monitor; every registration but the stack's, in order."""
     goals: list[Goal] = []
@@ -95,7 +100,7 @@ def record(
         monitor.RegisterResource = keep
         return program()
 
-    run_program(recorded, project=project, stack=stack, preview=preview)
+    run_program(recorded, project=project, stack=stack, preview=preview, config=config)
     return goals
 
 
