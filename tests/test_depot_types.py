@@ -476,7 +476,9 @@ def test_lakehouse_depots_in_other_clouds_get_glue_databases_and_nothing_else(ex
     manifest["depot"]["external"] = external
     model = Depot.model_validate(manifest)
     plan = run_program(
-        lambda: DepotComponent("abfss", DepotArgs(model, StackSettings(stack="dev"), collections=["sales"])),
+        lambda: DepotComponent(
+            "abfss", DepotArgs.from_manifest(model, StackSettings(stack="dev"), collections=["sales"])
+        ),
         project="p",
         stack="dev",
         preview=True,
@@ -500,7 +502,9 @@ def test_depots_without_files_create_nothing() -> None:
 
     model = Depot.model_validate(depot_manifest(DepotType.PULSAR))
     plan = run_program(
-        lambda: DepotComponent("pulsar", DepotArgs(model, StackSettings(stack="dev"), collections=["x"])),
+        lambda: DepotComponent(
+            "pulsar", DepotArgs.from_manifest(model, StackSettings(stack="dev"), collections=["x"])
+        ),
         project="p",
         stack="dev",
         preview=True,
