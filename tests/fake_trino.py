@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from dataproduct_iac.settings import DEFAULT_TRINO_TAG
+
 Rows = list[list[Any]]
 Columns = list[tuple[str, str]]
 
@@ -140,7 +142,7 @@ NODE_COLUMNS: Columns = [
 ]
 
 
-def node_rows(workers: int, *, version: str = "480", draining: int = 0) -> Rows:
+def node_rows(workers: int, *, version: str = DEFAULT_TRINO_TAG, draining: int = 0) -> Rows:
     """``system.runtime.nodes``: one active coordinator, active workers and draining ones."""
     rows: Rows = [["coord", "http://10.0.0.1:8080", version, True, "active"]]
     rows += [[f"w{i}", f"http://10.0.1.{i}:8080", version, False, "active"] for i in range(workers)]
@@ -247,7 +249,10 @@ def _handler(fake: FakeTrino) -> type[BaseHTTPRequestHandler]:
                 self._send(200, fake.page(parts[3], int(parts[4])))
                 return
             if self.path == "/v1/info":
-                self._send(200, {"nodeVersion": {"version": "480"}, "coordinator": True, "starting": False})
+                self._send(
+                    200,
+                    {"nodeVersion": {"version": DEFAULT_TRINO_TAG}, "coordinator": True, "starting": False},
+                )
                 return
             self._send(404, {"message": "not found"})
 

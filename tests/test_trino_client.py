@@ -170,7 +170,7 @@ def test_jwt_over_https(
 
 
 def test_health_all_good(fake: FakeTrino) -> None:
-    answer_health_check(fake, node_rows(5), ["system", "icebase", "cache"])
+    answer_health_check(fake, node_rows(5, version="480"), ["system", "icebase", "cache"])
     report = check_health(
         TrinoConnection(fake.url, "health"),
         desired_workers=5,

@@ -23,6 +23,7 @@ The server is started with ``bin/launcher run --etc-dir ... -Dnode.id=...`` as t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -302,9 +303,41 @@ class LocalCluster:
                 thread.join()
             if failures:
                 raise failures[0]
+            self.wait_schedulable(started)
         except BaseException:
             self.stop()
             raise
+
+    def wait_schedulable(self, started: float, timeout: float = BOOT_TIMEOUT) -> None:
+        """Until the coordinator schedules work on every worker: a worker that reports started may not
+        be in the coordinator's node map yet (it announces itself, and the scheduler's view of the
+        nodes is refreshed every few seconds), and until then a query fails with NO_NODES_AVAILABLE."""
+        from dataproduct_iac.trino.client import ClientError, TrinoConnection, execute
+
+        # a user the cluster's selector admits (its first pattern, wildcards filled in)
+        user = self.rendered_user()
+        connection = TrinoConnection(server=self.url, user=user, timeout=60)
+        sql = "SELECT count(*) FROM system.runtime.nodes WHERE NOT coordinator AND state = 'active'"
+        last = ""
+        while time.monotonic() < started + timeout:
+            try:
+                if execute(connection, sql).rows == [(self.workers,)]:
+                    return
+                last = "not every worker is active"
+            except ClientError as exc:
+                last = str(exc)
+            time.sleep(1)
+        raise TrinoBootError(f"{self.rendered.name}: workers never became schedulable: {last}")
+
+    def rendered_user(self) -> str:
+        """A user name the cluster's access rules admit (selector.users, wildcards filled in)."""
+        rules = json.loads(self.rendered.coordinator_files["rules.json"])
+        pattern = rules["catalogs"][0]["user"]
+        return (
+            "test-user"
+            if pattern == ".*"
+            else re.sub(r"\.\*", "test", pattern).strip("()").split("|")[0].replace("\\", "")
+        )
 
     def stop(self) -> None:
         for node in reversed(self.nodes):
