@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # explicit for type checkers; at run time ``__getattr__`` imp
         ScannerJobArgs,
         TrinoCluster,
         TrinoClusterArgs,
+        WorkflowJob,
+        WorkflowJobArgs,
         WorkspaceArgs,
         build,
     )
@@ -73,6 +75,8 @@ __all__ = [
     "ScannerJobArgs",
     "TrinoCluster",
     "TrinoClusterArgs",
+    "WorkflowJob",
+    "WorkflowJobArgs",
     "ValueSources",
     "WorkspaceArgs",
     "__version__",

@@ -28,6 +28,7 @@ from .stack_config import (
     locate_stack_config,
     parse_stack_config,
 )
+from .stack_jobs import check_workflows
 
 if TYPE_CHECKING:
     import pulumi
@@ -48,7 +49,14 @@ def prepare(inputs: ProgramInputs) -> Prepared:
     with gc_paused():
         result = load(inputs.manifests, inputs.sources, exclude=inputs.exclude, overrides=inputs.overrides)
         graph = resolve(result)
-        check_clusters(graph, inputs.settings)
+        problems: list[Diagnostic] = []
+        for check in (check_clusters, check_workflows):  # what the stack cannot run, before any resource
+            try:
+                check(graph, inputs.settings)
+            except ManifestError as exc:
+                problems.extend(exc.diagnostics)
+        if problems:
+            raise ManifestError(problems)
     return Prepared(graph, inputs.settings)
 
 

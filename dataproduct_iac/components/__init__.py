@@ -12,6 +12,7 @@ from .product import DataProduct, DataProductArgs, DatasetRef, DepotRef
 from .scanner import ScannerJob, ScannerJobArgs
 from .secret import InstanceSecret, InstanceSecretArgs
 from .trino import TrinoCluster, TrinoClusterArgs
+from .workflow_job import WorkflowJob, WorkflowJobArgs
 
 __all__ = [
     "BuildResult",
@@ -30,6 +31,8 @@ __all__ = [
     "ScannerJobArgs",
     "TrinoCluster",
     "TrinoClusterArgs",
+    "WorkflowJob",
+    "WorkflowJobArgs",
     "WorkspaceArgs",
     "build",
     "collections_by_depot",

@@ -24,8 +24,10 @@ from ..graph import Graph, Node, NodeKey
 from ..manifests import Acl, Cluster, DataProduct, InstanceSecret, Workflow
 from ..manifests import Bundle as BundleModel
 from ..manifests import Depot as DepotModel
+from ..errors import ComponentArgsError
 from ..ownership import ownership_of, products_by_member
 from ..settings import StackSettings
+from ..stack_jobs import WorkflowPlan, plan_workflow
 from ..tags import Ownership
 from .bundle import TYPE as BUNDLE_TYPE
 from .bundle import Bundle, BundleArgs
@@ -36,6 +38,7 @@ from .scanner import ScannerJob, ScannerJobArgs
 from .secret import InstanceSecret as InstanceSecretComponent
 from .secret import InstanceSecretArgs
 from .trino import TrinoCluster, TrinoClusterArgs
+from .workflow_job import WorkflowJob, WorkflowJobArgs
 
 WORKLOAD_KINDS = ("cluster", "workflow")
 PLACEMENT_DEPTHS = (0, 1, 2)
@@ -83,6 +86,10 @@ class BuildResult:
     bundles: dict[str, Bundle] = field(default_factory=dict)
     clusters: dict[str, TrinoCluster] = field(default_factory=dict)
     scanners: dict[str, ScannerJob] = field(default_factory=dict)
+    workflow_jobs: dict[str, WorkflowJob] = field(default_factory=dict)
+    """Container and stack jobs, per workflow (``<workflow>-jobs`` beside a depot scanner)."""
+    notes: list[str] = field(default_factory=list)
+    """Workflow jobs that create nothing here (scanners of DataOS metadata), as told to the user."""
     products: dict[str, DataProductComponent] = field(default_factory=dict)
 
     def depot_outputs(self) -> dict[str, dict[str, Any]]:
@@ -313,6 +320,10 @@ class _Builder:
         self.components[node.key] = component
 
     def _workflow(self, node: Node, manifest: Workflow) -> None:
+        plan = plan_workflow(manifest, self.graph, self.settings)
+        if plan.problems:  # the stack program refused these already (stack_jobs.check_workflows)
+            path, message = plan.problems[0]
+            raise ComponentArgsError(str(node.source.diagnostic(path, message)))
         # In DAG order: the first depot's scanner keeps the workflow's name (and physical names), so a
         # workflow that grows to scan more depots adds scanners beside it and renames none.
         targets = list(
@@ -341,6 +352,23 @@ class _Builder:
             component = ScannerJob(name, args, self._options(node, extra))
             self.result.scanners[name] = component
             self.components.setdefault(node.key, component)
+        self._stack_jobs(node, manifest, plan, has_scanners=bool(targets))
+
+    def _stack_jobs(self, node: Node, manifest: Workflow, plan: WorkflowPlan, *, has_scanners: bool) -> None:
+        """The workflow's container and stack jobs (one WorkflowJob), and notes on jobs not run."""
+        for note in plan.notes:
+            self.result.notes.append(note)
+            pulumi.log.warn(note)
+        if not plan.runnable:
+            return
+        settings, namespace = self._workspace(node)
+        name = f"{node.name}-jobs" if has_scanners else node.name
+        args = WorkflowJobArgs(
+            workflow=manifest, jobs=plan.runnable, settings=settings, ownership=self._ownership(node)
+        )
+        component = WorkflowJob(name, args, self._options(node, namespace))
+        self.result.workflow_jobs[name] = component
+        self.components.setdefault(node.key, component)
 
     def _product(self, node: Node, manifest: DataProduct) -> None:
         bundle = self.result.bundles.get(manifest.bundle_name) if manifest.bundle_name else None

@@ -17,7 +17,6 @@ honoured by that pod and is refused with an error.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,20 +26,23 @@ import pulumi_kubernetes as k8s
 from ..errors import ComponentArgsError
 from ..manifests import Depot, InstanceSecret, Workflow
 from ..manifests.connections import S3Connection
-from ..manifests.values import parse_quantity
 from ..manifests.workflow import DagJob, FilterPattern, ScannerConfig
 from ..scanner.core import DatabaseNaming
 from ..scanner.credentials import credential_keys
 from ..settings import StackSettings
 from ..tags import Ownership, kubernetes_labels, ownership
+from .batch import (
+    CONTAINER_SECURITY,
+    TMP_MOUNT,
+    TTL_WHEN_GC,
+    batch_job,
+    container_name,
+    job_resources,
+    pod_spec,
+)
 
 TYPE = "dataproduct:index:ScannerJob"
 
-DEFAULT_REQUESTS = {"cpu": "250m", "memory": "512Mi"}
-DEFAULT_LIMITS = {"cpu": "1", "memory": "1Gi"}
-TTL_WHEN_GC = 600
-"""``gcWhenComplete: true`` → finished Jobs are removed this many seconds later (time to read logs)."""
-RUN_AS_USER = 10001
 EXIT_BAD_INPUT = 1
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
@@ -90,22 +92,6 @@ def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
         done.append(ready[0])
         remaining.remove(ready[0])
     return done
-
-
-def _resources(job: DagJob) -> dict[str, dict[str, str]]:
-    """The job's requests and limits over the defaults; a default limit below a given request is
-    raised to the request (Kubernetes refuses a request above its limit)."""
-    resources = job.inline_spec.resources
-    given_requests = {k: v for k, v in resources.requests.model_dump().items() if v is not None}
-    given_limits = {k: v for k, v in resources.limits.model_dump().items() if v is not None}
-    requests = {**DEFAULT_REQUESTS, **given_requests}
-    limits = {**DEFAULT_LIMITS, **given_limits}
-    for kind, request in requests.items():
-        if parse_quantity(limits[kind]) < parse_quantity(request):
-            if kind in given_limits:  # the model refuses this; a default request is below every limit
-                raise ValueError(f"{kind} limit {limits[kind]} is below the request {request}")
-            limits[kind] = request
-    return {"requests": requests, "limits": limits}
 
 
 def _filter_env(prefix: str, pattern: FilterPattern) -> list[dict[str, str]]:
@@ -187,22 +173,10 @@ def _container(name: str, image: str, env: list[dict[str, Any]], job: DagJob) ->
         "imagePullPolicy": "IfNotPresent",
         "command": ["dataproduct", "scan"],
         "env": env,
-        "resources": _resources(job),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "resources": job_resources(job),
+        "securityContext": dict(CONTAINER_SECURITY),
+        "volumeMounts": [dict(TMP_MOUNT)],
     }
-
-
-def _container_name(job: DagJob) -> str:
-    return re.sub(r"[^a-z0-9-]", "-", job.name.lower())[:63].strip("-") or "scan"
 
 
 def render_job_spec(
@@ -219,37 +193,20 @@ def render_job_spec(
     """The ``batch/v1`` JobSpec (plain camelCase dict) running ``jobs`` in order in one pod."""
     containers = [
         _container(
-            _container_name(job),
+            container_name(job, "scan"),
             settings.scanner_image,
             scanner_env(job, depot, bucket, settings, credential_secret, secret_keys),
             job,
         )
         for job in jobs
     ]
-    pod_spec: dict[str, Any] = {
-        "restartPolicy": "Never",
-        "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS_USER,
-            "runAsGroup": RUN_AS_USER,
-            "fsGroup": RUN_AS_USER,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containers": containers[-1:],
-        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
-    }
-    if len(containers) > 1:
-        pod_spec["initContainers"] = containers[:-1]
-    if service_account:
-        pod_spec["serviceAccountName"] = service_account
     spec: dict[str, Any] = {
         "backoffLimit": max(job.inline_spec.retry.count for job in jobs),
         # Exit code 1 is bad input (missing bucket, bad settings): retrying cannot help.
         "podFailurePolicy": {
             "rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [EXIT_BAD_INPUT]}}]
         },
-        "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+        "template": {"metadata": {"labels": labels}, "spec": pod_spec(containers, service_account)},
     }
     if any(job.gc_when_complete for job in jobs):
         spec["ttlSecondsAfterFinished"] = TTL_WHEN_GC
@@ -350,32 +307,16 @@ class ScannerJob(pulumi.ComponentResource):
             service_account=service_account,
         )
         metadata = {"name": physical, "namespace": namespace, "labels": labels}
-        job_opts = pulumi.ResourceOptions(parent=self, depends_on=depends, delete_before_replace=True)
-        schedule = args.workflow.workflow.schedule
-        resource: pulumi.CustomResource
-        if schedule is not None:
-            cron_spec: dict[str, Any] = {
-                "schedule": schedule.cron,
-                "concurrencyPolicy": schedule.concurrency_policy.value,
-                "successfulJobsHistoryLimit": 3,
-                "failedJobsHistoryLimit": 3,
-                "jobTemplate": {"metadata": {"labels": labels}, "spec": job_spec},
-            }
-            if schedule.timezone:
-                cron_spec["timeZone"] = schedule.timezone
-            resource = k8s.batch.v1.CronJob(
-                f"{name}-cronjob", metadata=metadata, spec=cron_spec, opts=job_opts
-            )
-            kind = "CronJob"
-        else:
-            resource = k8s.batch.v1.Job(f"{name}-job", metadata=metadata, spec=job_spec, opts=job_opts)
-            kind = "Job"
-        if schedule is not None and schedule.end_on:
-            pulumi.log.warn(
-                f"workflow {args.workflow.name!r}: schedule.endOn has no CronJob equivalent; the CronJob "
-                "keeps running until the workflow is removed",
-                resource=self,
-            )
+        resource, kind = batch_job(
+            name,
+            metadata=metadata,
+            labels=labels,
+            job_spec=job_spec,
+            schedule=args.workflow.workflow.schedule,
+            workflow=args.workflow.name,
+            parent=self,
+            depends_on=depends,
+        )
         self.job = resource
         self.namespace = pulumi.Output.from_input(namespace)
         self.job_name = pulumi.Output.from_input(physical)
