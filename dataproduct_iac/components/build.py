@@ -20,11 +20,11 @@ from typing import Any
 
 import pulumi
 
+from ..errors import ComponentArgsError
 from ..graph import Graph, Node, NodeKey
 from ..manifests import Acl, Cluster, DataProduct, InstanceSecret, Workflow
 from ..manifests import Bundle as BundleModel
 from ..manifests import Depot as DepotModel
-from ..errors import ComponentArgsError
 from ..ownership import ownership_of, products_by_member
 from ..settings import StackSettings
 from ..stack_jobs import WorkflowPlan, plan_workflow
