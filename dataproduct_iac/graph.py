@@ -128,7 +128,7 @@ class Graph:
         including the secrets its ``depots[].secrets`` name explicitly."""
         depots: dict[str, Depot] = {}
         depot_secrets: dict[str, list[InstanceSecret]] = {}
-        for entry in cluster.minerva.depots:
+        for entry in cluster.depots:
             name = entry.parsed.depot
             depot_node = self.get("depot", name)
             if depot_node is None:
@@ -337,8 +337,9 @@ class _Resolver:
                     )
 
     def _cluster(self, node: Node, cluster: Cluster) -> None:
-        for index, entry in enumerate(cluster.minerva.depots):
-            path: FieldPath = ("cluster", "minerva", "depots", index, "address")
+        section = cluster.cluster.type
+        for index, entry in enumerate(cluster.depots):
+            path: FieldPath = ("cluster", section, "depots", index, "address")
             if self._need(node, "depot", entry.parsed.depot, path, "catalog"):
                 depot = self.graph.nodes[("depot", entry.parsed.depot)].manifest
                 assert isinstance(depot, Depot)
@@ -348,7 +349,7 @@ class _Resolver:
                         node.source.diagnostic(
                             path,
                             f"depot {depot.name!r} ({depot.depot_type.value}) cannot be a catalog of this "
-                            f"cluster: {gap}; remove it from cluster.minerva.depots",
+                            f"cluster: {gap}; remove it from cluster.{section}.depots",
                         )
                     )
             for s_index, secret in enumerate(entry.secrets):
@@ -356,7 +357,7 @@ class _Resolver:
                     node,
                     "instance-secret",
                     secret.name,
-                    ("cluster", "minerva", "depots", index, "secrets", s_index, "name"),
+                    ("cluster", section, "depots", index, "secrets", s_index, "name"),
                     "catalog secret",
                 )
 

@@ -69,6 +69,16 @@ def check_clusters(graph: Graph, settings: StackSettings) -> None:
     problems: list[Diagnostic] = []
     for node in graph.of_kind("cluster"):
         assert isinstance(node.manifest, Cluster)
+        if node.manifest.cluster.type != "minerva":
+            problems.append(
+                node.source.diagnostic(
+                    ("cluster", "type"),
+                    f"a {node.manifest.cluster.type} cluster (Spark SQL through Kyuubi) is not deployed by "
+                    "this tool, which runs minerva (Trino) clusters; validate accepts it, plan cannot "
+                    "create it",
+                )
+            )
+            continue
         depots, depot_secrets = graph.cluster_inputs(node.manifest)
         try:
             render_cluster(node.manifest, depots, depot_secrets, settings)

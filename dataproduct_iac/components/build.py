@@ -128,7 +128,7 @@ def collections_by_depot(graph: Graph) -> dict[str, set[str]]:
                 out.setdefault(ref.address.depot, set()).add(ref.address.collection)
     for node in graph.of_kind("cluster"):
         assert isinstance(node.manifest, Cluster)
-        for entry in node.manifest.minerva.depots:
+        for entry in node.manifest.depots:
             address = entry.parsed
             if address.collection:
                 out.setdefault(address.depot, set()).add(address.collection)

@@ -11,7 +11,7 @@ from .base import ResourceMeta, StrictModel, StrictName, new_dict, new_list, rai
 from .depot import SecretRef
 from .refs import DatasetAddress, parse_address
 from .values import CronExpression, TimeZone
-from .workflow import Resources
+from .workflow import DataosSecret, Resources
 
 CONF_ENV = re.compile(r"^CONF__(?P<file>[a-z][a-z0-9-]*)__(?P<key>[A-Za-z0-9][A-Za-z0-9._-]*)$")
 JVM_ENV = "JVM__opts"
@@ -61,9 +61,18 @@ class Debug(StrictModel):
 
 
 class Selector(StrictModel):
+    """Which users, tags and sources DataOS's gateway sends to this cluster (kept as written)."""
+
     users: list[str] = Field(default_factory=lambda: ["**"])
     sources: list[str] = Field(default_factory=lambda: ["**"])
     tags: list[str] = Field(default_factory=new_list)
+    match: Literal["any", "all", ""] = ""
+    priority: int | None = Field(default=None, ge=1, le=5000)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _number_text(cls, value: Any) -> Any:
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
 
 class ClusterDepot(StrictModel):
@@ -117,6 +126,9 @@ class Minerva(StrictModel):
     worker_envs: EnvMap
     depots: list[ClusterDepot] = Field(default_factory=new_list)
     catalogs: list[Catalog] = Field(default_factory=new_list)
+    secrets: list[str] = Field(default_factory=new_list, description="DataOS secrets (kept as written).")
+    override_default_envs: bool = True
+    spill_over_volume: str | None = None
 
     @model_validator(mode="after")
     def _check_keys_and_catalogs(self) -> Minerva:
@@ -133,13 +145,67 @@ class Minerva(StrictModel):
         return self
 
 
+class Toleration(StrictModel):
+    """A Kubernetes toleration of a node taint."""
+
+    key: str | None = None
+    operator: Literal["Equal", "Exists"] = "Equal"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+
+TOLERATION_KEY = "dedicated"
+"""The taint key of DataOS's node pools (``dedicated=<purpose>:NoSchedule``, the compute reference)."""
+
+
+class Themis(StrictModel):
+    """A Themis (Spark SQL) cluster's section: kept as written; ``plan`` refuses a themis cluster."""
+
+    resources: Resources = Field(default_factory=Resources)
+    envs: dict[str, PropertyValue] = Field(default_factory=new_dict)
+    themis_conf: dict[str, Any] = Field(default_factory=new_dict)
+    spark: dict[str, Any] = Field(default_factory=new_dict)
+    depots: list[ClusterDepot] = Field(default_factory=new_list)
+
+
 class ClusterSpec(StrictModel):
-    """The cluster: maintenance (restart and scaling crons) and the Trino (minerva) section."""
+    """The cluster: its type (``minerva``, Trino, deployed here; ``themis`` validated and refused at
+    plan), the nodes it runs on (``nodeSelector``; ``toleration: <purpose>`` tolerates DataOS's
+    ``dedicated=<purpose>:NoSchedule`` taint, ``tolerations`` takes Kubernetes tolerations),
+    maintenance (restart and scaling crons) and the type's section."""
 
     compute: str | None = None
+    type: Literal["minerva", "themis"] = "minerva"
     run_as_user: str | None = None
+    run_as_api_key: str | None = None
+    node_selector: dict[str, str] = Field(default_factory=new_dict)
+    toleration: str | None = None
+    tolerations: list[Toleration] = Field(default_factory=new_list)
+    dataos_secrets: list[DataosSecret] = Field(default_factory=new_list)
     maintenance: Maintenance = Field(default_factory=Maintenance)
-    minerva: Minerva
+    minerva: Minerva | None = None
+    themis: Themis | None = None
+
+    @model_validator(mode="after")
+    def _section_of_type(self) -> ClusterSpec:
+        other = "themis" if self.type == "minerva" else "minerva"
+        if getattr(self, other) is not None:
+            raise_at((other,), f"the cluster's type is {self.type}, but it has a '{other}' section")
+        if getattr(self, self.type) is None:
+            raise_at((self.type,), f"a {self.type} cluster needs its '{self.type}' section")
+        return self
+
+    @property
+    def kubernetes_tolerations(self) -> list[dict[str, Any]]:
+        """``toleration`` and ``tolerations`` as Kubernetes tolerations (camelCase)."""
+        out = []
+        if self.toleration:
+            out.append(
+                {"key": TOLERATION_KEY, "operator": "Equal", "value": self.toleration, "effect": "NoSchedule"}
+            )
+        out.extend(t.model_dump(by_alias=True, exclude_none=True) for t in self.tolerations)
+        return out
 
 
 class Cluster(ResourceMeta):
@@ -155,8 +221,19 @@ class Cluster(ResourceMeta):
 
     @property
     def minerva(self) -> Minerva:
+        """The Trino section (a minerva cluster's; a themis cluster has none)."""
+        if self.cluster.minerva is None:
+            raise ValueError(
+                f"cluster {self.name!r} is of type {self.cluster.type}: it has no minerva section"
+            )
         return self.cluster.minerva
 
     @property
+    def depots(self) -> list[ClusterDepot]:
+        """The depots the cluster queries, from its type's section."""
+        section = self.cluster.minerva or self.cluster.themis
+        return section.depots if section is not None else []
+
+    @property
     def depot_names(self) -> list[str]:
-        return sorted({d.parsed.depot for d in self.minerva.depots})
+        return sorted({d.parsed.depot for d in self.depots})

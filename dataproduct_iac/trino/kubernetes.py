@@ -219,6 +219,10 @@ def _pod_template(rendered: RenderedCluster, node: NodeConfig) -> Obj:
             {"name": "tmp", "emptyDir": {}},
         ],
     }
+    if rendered.node_selector:
+        spec["nodeSelector"] = dict(rendered.node_selector)
+    if rendered.tolerations:
+        spec["tolerations"] = [dict(t) for t in rendered.tolerations]
     if role == "worker":
         spec["affinity"] = {
             "podAntiAffinity": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..manifests.cluster import Cluster, ScalingCron
 from ..manifests.depot import Depot
@@ -91,6 +92,10 @@ class RenderedCluster:
     secret_env: dict[str, SecretBinding]
     """Environment variable → (instance secret, key); the Kubernetes Secret holds one key per variable."""
     termination_grace_seconds: int
+    node_selector: dict[str, str]
+    """``cluster.nodeSelector``: the nodes the coordinator and workers run on."""
+    tolerations: list[dict[str, Any]]
+    """``cluster.toleration`` / ``tolerations`` as Kubernetes tolerations."""
     restart_cron: str | None
     timezone: str | None
     scaling_crons: list[ScalingCron]
@@ -249,6 +254,8 @@ def render_cluster(
         catalogs=catalogs,
         secret_env=bindings,
         termination_grace_seconds=grace,
+        node_selector=dict(cluster.cluster.node_selector),
+        tolerations=cluster.cluster.kubernetes_tolerations,
         restart_cron=cluster.cluster.maintenance.restart_cron,
         timezone=cluster.cluster.maintenance.timezone,
         scaling_crons=list(cluster.cluster.maintenance.scaling_crons),
