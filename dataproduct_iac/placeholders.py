@@ -17,14 +17,24 @@ from typing import Any
 from .diagnostics import FieldPath
 from .yaml_source import LIMITS, InputLimits
 
+# The grammar, once: each form after its '$' as (opening, name, closing).
+_FORMS = {
+    "double": (r"\{\{\s*", r"[^{}]+?", r"\s*\}\}"),  # ${{ name }}
+    "single": (r"\{(?!ENV:)", r"[^{}]+", r"\}"),  # ${name}  (not Trino's ${ENV:VAR})
+    "bare": ("", r"[A-Za-z_][A-Za-z0-9_]*", ""),  # $NAME
+}
+
 PLACEHOLDER = re.compile(
-    r"""\$\$                                   # escaped dollar
-      | \$\{\{\s*(?P<double>[^{}]+?)\s*\}\}    # ${{ name }}
-      | \$\{(?!ENV:)(?P<single>[^{}]+)\}       # ${name}  (not Trino's ${ENV:VAR})
-      | \$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)     # $NAME
-    """,
-    re.VERBOSE,
+    r"\$\$|"
+    + "|".join(
+        rf"\${opening}(?P<{form}>{name}){closing}" for form, (opening, name, closing) in _FORMS.items()
+    )
 )
+"""A placeholder (its name in the group ``double``, ``single`` or ``bare``) or an escaped ``$$``."""
+
+SCHEMA_PATTERN = r"(?<!\$)(?:\$\$)*\$(?:" + "|".join("".join(parts) for parts in _FORMS.values()) + ")"
+"""The same grammar as a JSON Schema ``pattern`` (ECMA-262, matched anywhere in the string): the
+string holds a placeholder, not one written after an escaping ``$``."""
 
 TEMPLATE_MARKER = re.compile(r"(?<![?P\w])<[A-Za-z][\w-]*(?: [\w-]+)*>")
 """Template text of a documentation example, alone or inside a value: ``<your-username>``,

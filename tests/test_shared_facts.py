@@ -6,6 +6,7 @@ spelling creeping back in (or a user that stops asking the home) shows as a diff
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,43 @@ def test_preview_groups_resources_under_the_product_their_tags_name(tmp_path: Pa
     ]
     grouped = group_events(events, mode="preview", stack="dev", owners=owners)
     assert [(c.product, c.component) for c in grouped.changes] == [("sales", "InstanceSecret/deep-r")]
+
+
+# -- The placeholder grammar: the loader and the JSON Schema editors use -----------------------------
+
+
+@cache
+def _schema_placeholder_patterns() -> frozenset[str]:
+    """Every ``pattern`` the published JSON Schema uses to let a typed field hold a placeholder."""
+    from dataproduct_iac.manifests import json_schemas
+
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            description = node.get("description")
+            if isinstance(description, str) and description.startswith("a placeholder") and "pattern" in node:
+                found.add(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json_schemas())
+    return frozenset(found)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet="${}aZ_1 :ENV.", max_size=12))
+def test_the_schema_accepts_as_placeholder_what_the_loader_fills(text: str) -> None:
+    """An editor validating against ``dataproduct schema`` lets a typed field hold ``text`` exactly
+    when the loader would fill a placeholder in it (``$$`` escapes, Trino's ``${ENV:X}`` is not one)."""
+    import jsonschema
+
+    from dataproduct_iac.placeholders import iter_placeholders
+
+    patterns = _schema_placeholder_patterns()
+    assert len(patterns) == 1
+    validator = jsonschema.Draft202012Validator({"type": "string", "pattern": next(iter(patterns))})
+    assert validator.is_valid(text) == any(True for _ in iter_placeholders(text)), text

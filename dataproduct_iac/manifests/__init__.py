@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DataproductError
+from ..placeholders import SCHEMA_PATTERN
 from .base import ResourceMeta, StrictModel
 from .bundle import Bundle, BundleResource
 from .cluster import Cluster
@@ -74,12 +75,9 @@ def secret_paths(kind: str) -> tuple[tuple[str, ...], ...]:
     return ()
 
 
-PLACEHOLDER_PATTERN = r"\$\{\{[^{}]+\}\}|\$\{(?!ENV:)[^{}]+\}|\$[A-Za-z_][A-Za-z0-9_]*"
-"""A string holding a placeholder (``${{x}}``, ``${x}``, ``$X``); JSON Schema patterns match anywhere."""
-
 _PLACEHOLDER_SCHEMA = {
     "type": "string",
-    "pattern": PLACEHOLDER_PATTERN,
+    "pattern": SCHEMA_PATTERN,
     "description": "a placeholder, filled from --set, --values or the environment",
 }
 _DISCRIMINATORS = ("type", "entity")
