@@ -6,6 +6,7 @@ spelling creeping back in (or a user that stops asking the home) shows as a diff
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 
@@ -238,3 +239,77 @@ def test_the_schema_accepts_as_placeholder_what_the_loader_fills(text: str) -> N
     assert len(patterns) == 1
     validator = jsonschema.Draft202012Validator({"type": "string", "pattern": next(iter(patterns))})
     assert validator.is_valid(text) == any(True for _ in iter_placeholders(text)), text
+
+
+# -- Is a bucket's TLS-only policy in force: live drift and the policy pack --------------------------
+
+_BUCKET = "lake-data-dev"
+
+
+def _deny_insecure(**changes: object) -> dict[str, object]:
+    statement: dict[str, object] = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{_BUCKET}", f"arn:aws:s3:::{_BUCKET}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    statement.update(changes)
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+BUCKET_POLICIES = {
+    "as the depot writes it": _deny_insecure(),
+    "principal as AWS *": _deny_insecure(Principal={"AWS": "*"}),
+    "BoolIfExists": _deny_insecure(Condition={"BoolIfExists": {"aws:SecureTransport": "false"}}),
+    "objects only": _deny_insecure(Resource=f"arn:aws:s3:::{_BUCKET}/*"),
+    "bucket only": _deny_insecure(Resource=f"arn:aws:s3:::{_BUCKET}"),
+    "another bucket": _deny_insecure(Resource=["arn:aws:s3:::other", "arn:aws:s3:::other/*"]),
+    "reads only": _deny_insecure(Action=["s3:GetObject"]),
+    "one principal": _deny_insecure(Principal={"AWS": "arn:aws:iam::123456789012:root"}),
+    "denies secure requests too": _deny_insecure(Condition={}),
+    "allow, not deny": _deny_insecure(Effect="Allow"),
+}
+
+
+class _S3WithPolicy:
+    """An S3 client whose bucket is well configured apart from the policy under test."""
+
+    def __init__(self, policy: dict[str, object]) -> None:
+        self.policy = policy
+
+    def head_bucket(self, **_: object) -> dict[str, object]:
+        return {}
+
+    def get_bucket_versioning(self, **_: object) -> dict[str, object]:
+        return {"Status": "Enabled"}
+
+    def get_bucket_encryption(self, **_: object) -> dict[str, object]:
+        rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        return {"ServerSideEncryptionConfiguration": {"Rules": [rule]}}
+
+    def get_public_access_block(self, **_: object) -> dict[str, object]:
+        names = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+        return {"PublicAccessBlockConfiguration": dict.fromkeys(names, True)}
+
+    def get_bucket_policy(self, **_: object) -> dict[str, object]:
+        return {"Policy": json.dumps(self.policy)}
+
+
+@pytest.mark.parametrize("case", sorted(BUCKET_POLICIES))
+def test_live_drift_and_the_policy_pack_agree_on_the_tls_only_policy(case: str) -> None:
+    from types import SimpleNamespace
+
+    from dataproduct_iac.drift.live import BucketTarget, check_bucket
+    from dataproduct_iac.policy.resources import Registration, check_tls_only_policy
+
+    policy = BUCKET_POLICIES[case]
+    aws = SimpleNamespace(s3=_S3WithPolicy(policy))
+    findings = check_bucket(BucketTarget("lake", _BUCKET, None), aws)  # type: ignore[arg-type]
+    (tls,) = [f for f in findings if f.check == "tls-only-policy"]
+    registration = Registration(
+        "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only", {"bucket": _BUCKET, "policy": json.dumps(policy)}
+    )
+    pack_accepts = check_tls_only_policy(registration, {}) == []
+    assert (tls.status == "in_sync") == pack_accepts, (case, tls)

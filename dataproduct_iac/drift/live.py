@@ -25,6 +25,7 @@ from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
 from ..manifests.connections import S3Connection
 from ..manifests.instance_secret import SecretFileError
 from ..ownership import ownership_of, products_by_member
+from ..policy.iam import UnsupportedCondition, denies_insecure_transport
 from ..settings import StackSettings
 from ..tags import Ownership, ownership, secret_tags
 
@@ -68,6 +69,11 @@ class BucketTarget:
     kms_key_id: str | None
     tls_only_policy: bool = True
     """False when the stack deliberately leaves the TLS-only policy out (``dataproduct:tlsOnlyPolicy``)."""
+    partition: str = "aws"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.physical}"
 
 
 @dataclass
@@ -179,6 +185,7 @@ def desired_state(graph: Any, settings: StackSettings, *, unavailable_value: str
                     settings.bucket_name(connection.bucket),
                     settings.kms_key_id,
                     settings.tls_only_policy,
+                    settings.aws_partition,
                 )
             )
     seen_tables: set[tuple[str, str]] = set()
@@ -441,30 +448,18 @@ def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
         why = "the policy in the reply is not a JSON object"
         out.unknown("medium", "tls-only-policy", expected_policy, why)
     else:
-        ok = _denies_insecure_transport(policy)
-        out.add("medium", "tls-only-policy", expected_policy, "in force" if ok else "no such statement", ok)
+        try:  # the policy pack's judgement of the same question (policy.iam)
+            ok = denies_insecure_transport(policy, target.arn)
+        except UnsupportedCondition as exc:
+            out.unknown("medium", "tls-only-policy", expected_policy, f"cannot evaluate the policy: {exc}")
+        except ValueError:
+            out.unknown(
+                "medium", "tls-only-policy", expected_policy, "the policy is not an IAM policy document"
+            )
+        else:
+            actual = "in force" if ok else "no such statement"
+            out.add("medium", "tls-only-policy", expected_policy, actual, ok)
     return out.findings
-
-
-def _listify(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _denies_insecure_transport(policy: dict[str, Any]) -> bool:
-    for statement in _listify(policy.get("Statement", [])):
-        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
-            continue
-        principal = statement.get("Principal")
-        if principal != "*" and not (isinstance(principal, dict) and "*" in _listify(principal.get("AWS"))):
-            continue
-        if not any(a in ("s3:*", "*") for a in _listify(statement.get("Action", []))):
-            continue
-        condition = statement.get("Condition", {})
-        for operator in ("Bool", "BoolIfExists"):
-            values = _listify(condition.get(operator, {}).get("aws:SecureTransport", []))
-            if any(str(v).lower() == "false" for v in values):
-                return True
-    return False
 
 
 def check_external_bucket(target: ExternalBucketTarget, aws: AwsClients) -> list[Finding]:
