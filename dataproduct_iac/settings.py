@@ -46,6 +46,16 @@ class SettingError(DataproductError, ValueError):
         self.attribute = attribute
 
 
+COLLECTION = "{collection}"
+"""Where the collection goes in a Glue database name template."""
+
+
+def glue_name(text: str) -> str:
+    """``text`` as a Glue database or table name: lower-case letters, digits and underscores, at most
+    255 characters."""
+    return re.sub(r"[^a-z0-9_]", "_", text.lower())[:255]
+
+
 @dataclass
 class StackSettings:
     """What a stack decides beyond the manifests: environment, naming, safety and images."""
@@ -163,5 +173,10 @@ class StackSettings:
         override = self.physical_names.get(f"{depot}:{collection}")
         if override:
             return override
-        raw = f"{self.name_prefix}{depot}_{collection}_{self.stack}".lower()
-        return re.sub(r"[^a-z0-9_]", "_", raw)[:255]
+        return glue_name(self.glue_database_template(depot).replace(COLLECTION, collection))
+
+    def glue_database_template(self, depot: str) -> str:
+        """:meth:`glue_database_name` for every collection of ``depot``: :data:`COLLECTION` stands for
+        the collection (overrides not included). The scanner receives it so as to name databases the
+        same way (``DATAPRODUCT_SCAN_DATABASE_TEMPLATE``)."""
+        return glue_name(f"{self.name_prefix}{depot}_") + COLLECTION + glue_name(f"_{self.stack}")

@@ -313,3 +313,30 @@ def test_live_drift_and_the_policy_pack_agree_on_the_tls_only_policy(case: str) 
     )
     pack_accepts = check_tls_only_policy(registration, {}) == []
     assert (tls.status == "in_sync") == pack_accepts, (case, tls)
+
+
+# -- Glue database names: the stack's naming and the scanner's ------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.text(alphabet="aZ-_{}collectin.", max_size=14),
+    depot=st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True),
+    collection=st.text(alphabet="aZ-_.9{}", min_size=1, max_size=10),
+    stack=st.sampled_from(["dev", "prod", "Stage-2", "x.y"]),
+)
+def test_the_scanner_names_glue_databases_as_the_stack_does(
+    prefix: str, depot: str, collection: str, stack: str
+) -> None:
+    """The database a depot's collection lands in is the same for the components, the drift checks
+    and Trino (``StackSettings``) and for the scanner, run in-process or as the ScannerJob's
+    container (which receives the template as text)."""
+    from dataproduct_iac.scanner import DatabaseNaming
+    from dataproduct_iac.scanner.env import settings_from_env
+
+    settings_ = StackSettings(stack=stack, environment="dev", name_prefix=prefix)
+    expected = settings_.glue_database_name(depot, collection)
+    in_process = DatabaseNaming.from_stack(settings_, depot)
+    assert in_process.name(collection) == expected
+    env = settings_from_env({"DATAPRODUCT_SCAN_DATABASE_TEMPLATE": in_process.template})
+    assert DatabaseNaming(env["template"]).name(collection) == expected

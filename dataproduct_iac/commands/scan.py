@@ -154,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
     from ..scanner import DatabaseNaming, ScanSettings, scan_depot
     from ..scanner.env import settings_from_env
     from ..scanner.report import Progress
+    from ..settings import COLLECTION
     from ._aws_options import FLAGS as AWS_FLAGS
     from ._aws_options import aws_flags
     from ._inputs import emit_json, stack_settings
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = env_values.pop("overrides", {})
     values: dict[str, Any] = dict(env_values)
     if template or overrides:
-        values["database_naming"] = DatabaseNaming(template or "{collection}", overrides)
+        values["database_naming"] = DatabaseNaming(template or COLLECTION, overrides)
     session = None
     stack = None
     if args.paths:

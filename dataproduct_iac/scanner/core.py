@@ -24,6 +24,7 @@ from ..aws_clients import (
     IncompleteReply,
 )
 from ..errors import DataproductError
+from ..settings import COLLECTION, StackSettings, glue_name
 from ..version import __version__
 from . import glue as g
 from .layout import CSV, FORMATS, ICEBERG, JSON, PARQUET, Dataset, group_objects, list_objects
@@ -57,29 +58,28 @@ class DatabaseNaming:
     Trino catalogs and the drift checks use).
     """
 
-    template: str = "{collection}"
+    template: str = COLLECTION
     overrides: dict[str, str] = field(default_factory=dict)
 
     def name(self, collection: str) -> str:
         if collection in self.overrides:
             return self.overrides[collection]
-        raw = self.template.replace("{collection}", collection).lower()
-        return re.sub(r"[^a-z0-9_]", "_", raw)[:255]
+        return glue_name(self.template.replace(COLLECTION, collection))
 
     @classmethod
-    def from_stack(cls, settings: Any, depot: str) -> DatabaseNaming:
-        """From a ``StackSettings`` (duck-typed: ``name_prefix``, ``stack``, ``physical_names``)."""
+    def from_stack(cls, settings: StackSettings, depot: str) -> DatabaseNaming:
+        """The names ``settings.glue_database_name`` gives the collections of ``depot``."""
         overrides = {
             key.split(":", 1)[1]: value
             for key, value in settings.physical_names.items()
             if key.startswith(f"{depot}:") and value
         }
-        return cls(f"{settings.name_prefix}{depot}_{{collection}}_{settings.stack}", overrides)
+        return cls(settings.glue_database_template(depot), overrides)
 
 
 def table_name(dataset: str) -> str:
-    """Glue table names are lower-case letters, digits and underscores."""
-    return re.sub(r"[^a-z0-9_]", "_", dataset.lower())[:255]
+    """The Glue table of a dataset."""
+    return glue_name(dataset)
 
 
 @dataclass
