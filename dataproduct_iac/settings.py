@@ -5,8 +5,6 @@ keys), types and defaults; :mod:`dataproduct_iac.stack_config` reads them from s
 ``pulumi up`` passes them. Library users construct it directly.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass, field
 

@@ -37,7 +37,7 @@ def scanner(workflow: Workflow, depot: Depot, secret: InstanceSecret | None, set
     from dataproduct_iac.components.scanner import ScannerJob, ScannerJobArgs
 
     return lambda: ScannerJob(
-        "scan-depot", ScannerJobArgs(workflow=workflow, depot=depot, read_secret=secret, settings=settings)
+        "scan-depot", ScannerJobArgs.from_manifest(workflow, depot, settings, read_secret=secret)
     )
 
 

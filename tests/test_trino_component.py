@@ -28,7 +28,7 @@ def seed_component(seed: Seed, **extra: Any) -> Any:
     cluster, depots, secrets = seed
     return lambda: TrinoCluster(
         "advancedminerva",
-        TrinoClusterArgs(cluster=cluster, depots=depots, depot_secrets=secrets, settings=SETTINGS, **extra),
+        TrinoClusterArgs.from_manifest(cluster, SETTINGS, depots=depots, depot_secrets=secrets, **extra),
     )
 
 
@@ -129,9 +129,7 @@ def test_scaling_crons_leave_worker_replicas_to_the_cronjobs() -> None:
         }
     )
     run = run_component(
-        lambda: TrinoCluster(
-            "small", TrinoClusterArgs(cluster=cluster, depots={}, depot_secrets={}, settings=SETTINGS)
-        ),
+        lambda: TrinoCluster("small", TrinoClusterArgs.from_manifest(cluster, SETTINGS)),
         preview=True,
     )
     worker = next(r for r in run.requests if r.name == "small-worker")
@@ -149,7 +147,10 @@ def test_refused_configuration_registers_nothing(seed: Seed) -> None:
     mocks = RawMocks(preview=True)
     with pytest.raises(TrinoConfigError, match=r"at most 29\.1GB"):
         run_program(
-            lambda: TrinoCluster("advancedminerva", TrinoClusterArgs(bad, depots, secrets, SETTINGS)),
+            lambda: TrinoCluster(
+                "advancedminerva",
+                TrinoClusterArgs.from_manifest(bad, SETTINGS, depots=depots, depot_secrets=secrets),
+            ),
             project="dataproduct",
             stack="dev",
             mocks=mocks,
@@ -162,7 +163,7 @@ def test_small_cluster_component() -> None:
 
     run = run_component(
         lambda: TrinoCluster(
-            "tiny", TrinoClusterArgs(small_cluster(), {}, {}, SETTINGS, namespace="sandbox")
+            "tiny", TrinoClusterArgs.from_manifest(small_cluster(), SETTINGS, namespace="sandbox")
         ),
         preview=False,
         outputs=OUTPUTS,

@@ -14,7 +14,14 @@ from .secret import InstanceSecret, InstanceSecretArgs
 from .trino import TrinoCluster, TrinoClusterArgs
 from .workflow_job import WorkflowJob, WorkflowJobArgs
 
+PACKAGE = "dataproduct"
+"""The Pulumi package of the components: their type tokens are ``dataproduct:index:<Kind>``."""
+COMPONENTS = (InstanceSecret, Depot, Bundle, DataProduct, TrinoCluster, ScannerJob, WorkflowJob)
+"""Every component of the package: what the component provider hosts (``provider/``)."""
+
 __all__ = [
+    "COMPONENTS",
+    "PACKAGE",
     "BuildResult",
     "Bundle",
     "BundleArgs",

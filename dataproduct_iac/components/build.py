@@ -308,12 +308,8 @@ class _Builder:
         for secrets in depot_secrets.values():
             extra.extend(self.result.secrets[s.name] for s in secrets if s.name in self.result.secrets)
         settings, namespace = self._workspace(node)
-        args = TrinoClusterArgs(
-            cluster=manifest,
-            depots=depots,
-            depot_secrets=depot_secrets,
-            settings=settings,
-            ownership=self._ownership(node),
+        args = TrinoClusterArgs.from_manifest(
+            manifest, settings, depots=depots, depot_secrets=depot_secrets, ownership=self._ownership(node)
         )
         component = TrinoCluster(node.name, args, self._options(node, [*namespace, *extra]))
         self.result.clusters[node.name] = component
@@ -342,12 +338,8 @@ class _Builder:
             if read is not None and read.name in self.result.secrets:
                 extra.append(self.result.secrets[read.name])
             name = node.name if depot_name == targets[0] else f"{node.name}-{depot_name}"
-            args = ScannerJobArgs(
-                workflow=manifest,
-                depot=depot_node.manifest,
-                read_secret=read,
-                settings=settings,
-                ownership=self._ownership(node),
+            args = ScannerJobArgs.from_manifest(
+                manifest, depot_node.manifest, settings, read_secret=read, ownership=self._ownership(node)
             )
             component = ScannerJob(name, args, self._options(node, extra))
             self.result.scanners[name] = component
@@ -363,8 +355,8 @@ class _Builder:
             return
         settings, namespace = self._workspace(node)
         name = f"{node.name}-jobs" if has_scanners else node.name
-        args = WorkflowJobArgs(
-            workflow=manifest, jobs=plan.runnable, settings=settings, ownership=self._ownership(node)
+        args = WorkflowJobArgs.from_manifest(
+            manifest, plan.runnable, settings, ownership=self._ownership(node)
         )
         component = WorkflowJob(name, args, self._options(node, namespace))
         self.result.workflow_jobs[name] = component

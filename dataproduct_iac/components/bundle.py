@@ -16,6 +16,7 @@ from ..manifests import Bundle as BundleModel
 from ..settings import StackSettings
 from ..tags import Ownership, kubernetes_labels
 from ..tags import ownership as owner_of
+from .options import coerce_args
 
 TYPE = "dataproduct:index:Bundle"
 
@@ -91,6 +92,7 @@ class Bundle(pulumi.ComponentResource):
     """Workspace → the physical name of its namespace."""
 
     def __init__(self, name: str, args: BundleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = coerce_args(BundleArgs, args)  # a mapping when another Pulumi language constructs it
         super().__init__(TYPE, name, None, opts)
         self.model = args._manifest
         self.bundle_name = args.bundle_name or name

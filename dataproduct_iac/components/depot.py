@@ -30,7 +30,7 @@ from ..manifests.depot import DepotType
 from ..settings import StackSettings
 from ..tags import Ownership, depot_tags
 from ..tags import ownership as owner_of
-from .options import data_protection
+from .options import coerce_args, data_protection
 
 TYPE = "dataproduct:index:Depot"
 
@@ -262,6 +262,7 @@ class Depot(pulumi.ComponentResource):
     """IAM policy document (JSON) granting read-write access to the depot's prefix (S3 depots)."""
 
     def __init__(self, name: str, args: DepotArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = coerce_args(DepotArgs, args)  # a mapping when another Pulumi language constructs it
         super().__init__(TYPE, name, None, opts)
         for warning in args._warnings:
             pulumi.log.warn(warning, resource=self)

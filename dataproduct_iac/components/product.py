@@ -25,6 +25,7 @@ from ..settings import StackSettings
 from ..tags import product_ownership, resource_tags
 from .bundle import Bundle
 from .depot import Depot
+from .options import coerce_args
 
 TYPE = "dataproduct:index:DataProduct"
 EXTERNAL = "external"
@@ -207,6 +208,7 @@ class DataProduct(pulumi.ComponentResource):
     """The descriptor as JSON (indented, keys sorted): what the registry object holds."""
 
     def __init__(self, name: str, args: DataProductArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = coerce_args(DataProductArgs, args)  # a mapping when another Pulumi language constructs it
         product = args.product_name or name
         problems = _check(args)
         if problems:  # refuse before registering anything

@@ -14,9 +14,10 @@ retries it as a whole (``backoffLimit``). A dependency on a job that scans anoth
 honoured by that pod and is refused with an error.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: the SDK's component analyzer reads the annotations
+# of the args and the component at run time.
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +25,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..errors import ComponentArgsError
-from ..manifests import Depot, InstanceSecret, Workflow
+from ..manifests import Acl, Depot, InstanceSecret, Manifest, Workflow
 from ..manifests.connections import S3Connection
 from ..manifests.workflow import DagJob, FilterPattern, ScannerConfig
 from ..scanner.core import DatabaseNaming
 from ..scanner.credentials import credential_keys
 from ..settings import StackSettings
-from ..tags import Ownership, kubernetes_labels, ownership
+from ..tags import Ownership, kubernetes_labels
+from ..tags import ownership as owner_of
 from .batch import (
     CONTAINER_SECURITY,
     TMP_MOUNT,
@@ -40,6 +42,9 @@ from .batch import (
     job_resources,
     pod_spec,
 )
+from .depot import Depot as DepotComponent
+from .manifest_args import as_model, graph_of
+from .options import coerce_args
 
 TYPE = "dataproduct:index:ScannerJob"
 
@@ -49,18 +54,86 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 @dataclass
 class ScannerJobArgs:
-    """What a :class:`ScannerJob` is made from."""
+    """What a :class:`ScannerJob` is made from. ``workflow`` and ``depot`` are required (or the
+    manifest models, through :meth:`from_manifest`)."""
 
-    workflow: Workflow
-    depot: Depot
-    read_secret: InstanceSecret | None
-    settings: StackSettings
+    workflow: Mapping[str, Any] | None = None
+    """The scanner workflow manifest (``type: workflow``, jobs of stack ``scanner``), as a mapping."""
+    depot: Mapping[str, Any] | None = None
+    """The S3 depot manifest this scanner reads, as a mapping."""
+    secrets: Sequence[Mapping[str, Any]] | None = None
+    """The depot's instance-secret manifests, as mappings: the read one (else the first) gives the
+    scanner's AWS credentials (its values may be placeholders that ``credentials`` replaces)."""
+    credentials: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """Values of the read secret's keys, as Pulumi secrets; win over the manifest's values."""
+    settings: StackSettings | None = None
+    """Naming, images, region, IRSA role; default: ``StackSettings`` of this stack."""
     namespace: str | None = None
     """Kubernetes namespace; default ``settings.namespace``."""
-    bucket_name: str | None = None
+    bucket_name: pulumi.Input[str] | None = None
     """Physical bucket; default: the manifest's bucket (external) or ``settings.bucket_name`` (managed)."""
-    ownership: Ownership | None = None
-    """Owner and data product (labels); default: the workflow's owner, else the stack's."""
+    labels: Mapping[str, str] | None = None
+    """Owner and product labels (from :meth:`from_manifest`); default: the workflow's owner."""
+    _workflow: Workflow | None = None
+    _depot: Depot | None = None
+    _read_secret: InstanceSecret | None = None
+    _after: tuple[pulumi.Resource, ...] = ()
+    """Resources the Job waits for (a Depot component given to :meth:`from_manifest`)."""
+
+    @classmethod
+    def from_manifest(
+        cls,
+        workflow: Workflow,
+        depot: Depot | DepotComponent,
+        settings: StackSettings,
+        *,
+        read_secret: InstanceSecret | None = None,
+        credentials: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        namespace: str | None = None,
+        bucket_name: pulumi.Input[str] | None = None,
+        ownership: Ownership | None = None,
+    ) -> "ScannerJobArgs":
+        """Args for a scanner workflow and the depot it scans: a manifest model, or a Depot component
+        (made from a manifest), whose bucket name the Job then reads, so that it waits for the bucket."""
+        after: tuple[pulumi.Resource, ...] = ()
+        if isinstance(depot, DepotComponent):
+            if depot.model is None:
+                raise ComponentArgsError(
+                    f"workflow {workflow.name!r}: depot {depot.depot_name!r} was not made from a manifest "
+                    "(DepotArgs.from_manifest); the scanner needs its connection"
+                )
+            if bucket_name is None:  # a managed depot's bucket output: the Job waits for the bucket
+                bucket_name = depot.bucket_name.apply(lambda b: b or "")
+            after, depot = (depot,), depot.model
+        owned = ownership or owner_of(settings, owner=workflow.owner)
+        return cls(
+            credentials=credentials,
+            settings=settings,
+            namespace=namespace,
+            bucket_name=bucket_name,
+            labels=kubernetes_labels(owned),
+            _workflow=workflow,
+            _depot=depot,
+            _read_secret=read_secret,
+            _after=after,
+        )
+
+    def resolved(self) -> tuple[Workflow, Depot, InstanceSecret | None]:
+        """The workflow, the depot and its read secret as models (mappings validated and resolved)."""
+        if self._workflow is not None and self._depot is not None:
+            return self._workflow, self._depot, self._read_secret
+        if self.workflow is None or self.depot is None:
+            raise ComponentArgsError("ScannerJobArgs: give the workflow and depot manifests")
+        where = "ScannerJobArgs"
+        workflow = as_model(Workflow, self.workflow, f"{where}.workflow")
+        depot = as_model(Depot, self.depot, f"{where}.depot")
+        manifests: list[tuple[str, Manifest]] = [(f"{where}.workflow", workflow), (f"{where}.depot", depot)]
+        for i, secret in enumerate(self.secrets or ()):
+            label = f"{where}.secrets[{i}]"
+            manifests.append((label, as_model(InstanceSecret, secret, label)))
+        secrets = graph_of(manifests).depot_secrets(depot.name)
+        read = next((s for s in secrets if s.acl == Acl.READ), None) or next(iter(secrets), None)
+        return workflow, depot, read
 
 
 def ordered_jobs(workflow: Workflow, depot: str) -> list[DagJob]:
@@ -115,7 +188,7 @@ def _tables_admitted(config: ScannerConfig) -> FilterPattern:
 def scanner_env(
     job: DagJob,
     depot: Depot,
-    bucket: str,
+    bucket: pulumi.Input[str],
     settings: StackSettings,
     credential_secret: str | None,
     secret_keys: dict[str, str],
@@ -182,7 +255,7 @@ def _container(name: str, image: str, env: list[dict[str, Any]], job: DagJob) ->
 def render_job_spec(
     jobs: list[DagJob],
     depot: Depot,
-    bucket: str,
+    bucket: pulumi.Input[str],
     settings: StackSettings,
     *,
     labels: dict[str, str],
@@ -227,32 +300,40 @@ class ScannerJob(pulumi.ComponentResource):
     image: pulumi.Output[str]
 
     def __init__(self, name: str, args: ScannerJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        depot = args.depot
-        settings = args.settings
+        args = coerce_args(ScannerJobArgs, args)  # a mapping when another Pulumi language constructs it
+        workflow, depot, read_secret = args.resolved()
+        settings = args.settings or StackSettings(project=pulumi.get_project(), stack=pulumi.get_stack())
         connection = depot.connection
         if not isinstance(connection, S3Connection):
             raise ComponentArgsError(
                 f"depot {depot.name!r} is {depot.depot_type.value}; the scanner reads S3 depots"
             )
-        jobs = ordered_jobs(args.workflow, depot.name)
+        jobs = ordered_jobs(workflow, depot.name)
         super().__init__(TYPE, name, None, opts)
 
         namespace = args.namespace or settings.namespace
         physical = settings.physical_name(name, max_length=52)
-        bucket = args.bucket_name or (
-            connection.bucket if depot.depot.external else settings.bucket_name(connection.bucket)
+        bucket = (
+            args.bucket_name
+            if args.bucket_name is not None
+            else (connection.bucket if depot.depot.external else settings.bucket_name(connection.bucket))
+        )
+        owned = (
+            args.labels
+            if args.labels is not None
+            else kubernetes_labels(owner_of(settings, owner=workflow.owner))
         )
         labels = {
             "app.kubernetes.io/name": "dataproduct-scanner",
             "app.kubernetes.io/instance": physical,
             "app.kubernetes.io/component": "scanner",
             "app.kubernetes.io/managed-by": "dataproduct-iac",
-            "dataproduct.io/workflow": args.workflow.name,
+            "dataproduct.io/workflow": workflow.name,
             "dataproduct.io/depot": depot.name,
-            **kubernetes_labels(args.ownership or ownership(settings, owner=args.workflow.owner)),
+            **owned,
         }
         child = pulumi.ResourceOptions(parent=self)
-        depends: list[pulumi.Resource] = []
+        depends: list[pulumi.Resource] = list(args._after)
         credential_secret: str | None = None
         secret_keys: dict[str, str] = {}
         service_account: str | None = None
@@ -272,19 +353,26 @@ class ScannerJob(pulumi.ComponentResource):
                     opts=child,
                 )
             )
-        elif args.read_secret is not None:
-            data = args.read_secret.instance_secret.data
+        elif read_secret is not None:
+            data = read_secret.instance_secret.data
             keys = credential_keys(list(data))
             if keys:
                 credential_secret = f"{physical}-credentials"
                 secret_keys = {var: var for var in keys}
-                values = {var: data[key].get_secret_value() for var, key in keys.items()}
+                given = {var: data[key].get_secret_value() for var, key in keys.items()}
+
+                def pick(creds: Mapping[str, Any], keys: dict[str, str] = keys) -> dict[str, str]:
+                    return {var: str(creds.get(key, given[var])) for var, key in keys.items()}
+
+                values: pulumi.Output[dict[str, str]] = pulumi.Output.from_input(
+                    args.credentials or {}
+                ).apply(pick)
                 depends.append(
                     k8s.core.v1.Secret(
                         f"{name}-credentials",
                         metadata={"name": credential_secret, "namespace": namespace, "labels": labels},
                         type="Opaque",
-                        string_data=pulumi.Output.secret(values),
+                        string_data=values,
                         opts=pulumi.ResourceOptions(
                             parent=self, additional_secret_outputs=["data", "stringData"]
                         ),
@@ -292,7 +380,7 @@ class ScannerJob(pulumi.ComponentResource):
                 )
             else:
                 pulumi.log.warn(
-                    f"instance secret {args.read_secret.name!r} has no access key/secret key pair; the "
+                    f"instance secret {read_secret.name!r} has no access key/secret key pair; the "
                     "scanner uses the pod's default AWS credentials",
                     resource=self,
                 )
@@ -312,8 +400,8 @@ class ScannerJob(pulumi.ComponentResource):
             metadata=metadata,
             labels=labels,
             job_spec=job_spec,
-            schedule=args.workflow.workflow.schedule,
-            workflow=args.workflow.name,
+            schedule=workflow.workflow.schedule,
+            workflow=workflow.name,
             parent=self,
             depends_on=depends,
         )

@@ -23,7 +23,7 @@ from ..manifests.instance_secret import SecretFileError
 from ..settings import StackSettings
 from ..tags import Ownership, secret_tags
 from ..tags import ownership as owner_of
-from .options import data_protection
+from .options import coerce_args, data_protection
 
 TYPE = "dataproduct:index:InstanceSecret"
 READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
@@ -139,6 +139,7 @@ class InstanceSecret(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: InstanceSecretArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        args = coerce_args(InstanceSecretArgs, args)  # a mapping when another Pulumi language constructs it
         super().__init__(TYPE, name, None, opts)
         self.acl = Acl(args.acl or Acl.READ)
         for warning in args._warnings:

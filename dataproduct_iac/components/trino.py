@@ -3,21 +3,32 @@
 All Trino files and Kubernetes objects come from :mod:`dataproduct_iac.trino` (pure); this
 component registers them with pulumi-kubernetes and adds the one thing the pure side cannot
 hold: the catalog credentials, as ``pulumi.Output.secret`` values in a Kubernetes Secret.
+
+``TrinoClusterArgs`` takes the DataOS cluster, depot and instance-secret manifests as mappings (how
+other Pulumi languages pass them) and the credentials as Inputs (``config.require_secret`` works);
+``TrinoClusterArgs.from_manifest`` takes manifest models or :class:`~dataproduct_iac.components.Depot`
+components, whose resources the cluster then waits for.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
+# No ``from __future__ import annotations`` here: the SDK's component analyzer reads the annotations
+# of the args and the component at run time.
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..manifests import Cluster, Depot, InstanceSecret
+from ..errors import ComponentArgsError
+from ..manifests import Cluster, Depot, InstanceSecret, Manifest
 from ..settings import StackSettings
-from ..tags import Ownership, kubernetes_labels, ownership
+from ..tags import Ownership, kubernetes_labels
+from ..tags import ownership as owner_of
 from ..trino import RenderedCluster, render_cluster
 from ..trino import kubernetes as objects
+from .depot import Depot as DepotComponent
+from .manifest_args import as_model, graph_of
+from .options import coerce_args
 
 TYPE = "dataproduct:index:TrinoCluster"
 
@@ -35,23 +46,101 @@ _SUFFIX = {
 }
 
 
+Credentials = Mapping[str, pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+"""Instance secret name → key → value."""
+
+
 @dataclass
 class TrinoClusterArgs:
-    """What a :class:`TrinoCluster` is made from."""
+    """What a :class:`TrinoCluster` is made from. ``cluster`` is required (or the manifest models,
+    through :meth:`from_manifest`)."""
 
-    cluster: Cluster
-    depots: dict[str, Depot]
-    """The depots the cluster addresses, by name."""
-    depot_secrets: dict[str, list[InstanceSecret]]
-    """Each depot's instance secrets (read before read-write), by depot name."""
-    settings: StackSettings
+    cluster: Mapping[str, Any] | None = None
+    """The cluster manifest (``type: cluster``, a ``minerva`` block), as a mapping."""
+    depots: Sequence[Mapping[str, Any]] | None = None
+    """The depot manifests the cluster's catalogs read, as mappings."""
+    secrets: Sequence[Mapping[str, Any]] | None = None
+    """Those depots' instance-secret manifests, as mappings (their values may be placeholders that
+    ``credentials`` replaces)."""
+    credentials: pulumi.Input[Credentials] | None = None
+    """Instance secret name → key → value, as Pulumi secrets; wins over the manifests' values."""
+    settings: StackSettings | None = None
+    """Naming, environment, images and region; default: ``StackSettings`` of this stack."""
     namespace: str | None = None
     """Kubernetes namespace; default ``settings.namespace``."""
-    create_namespace: bool = False
+    create_namespace: bool | None = None
     """Create the namespace (labelled for the ``restricted`` Pod Security Standard)."""
-    extra_labels: dict[str, str] = field(default_factory=dict)
-    ownership: Ownership | None = None
-    """Owner and data product (labels on every object); default: the manifest's owner, else the stack's."""
+    labels: Mapping[str, str] | None = None
+    """Labels of every object (the owner and product labels, from :meth:`from_manifest`)."""
+    _cluster: Cluster | None = None
+    _depots: Mapping[str, Depot] | None = None
+    _depot_secrets: Mapping[str, Sequence[InstanceSecret]] | None = None
+    _after: tuple[pulumi.Resource, ...] = ()
+    """Resources every object waits for (the Depot components given to :meth:`from_manifest`)."""
+
+    @classmethod
+    def from_manifest(
+        cls,
+        cluster: Cluster,
+        settings: StackSettings,
+        *,
+        depots: Mapping[str, Depot | DepotComponent] | Sequence[DepotComponent] = (),
+        depot_secrets: Mapping[str, Sequence[InstanceSecret]] | None = None,
+        credentials: pulumi.Input[Credentials] | None = None,
+        namespace: str | None = None,
+        create_namespace: bool = False,
+        ownership: Ownership | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> "TrinoClusterArgs":
+        """Args for a cluster manifest. ``depots``: by name, manifest models or Depot components (a
+        component is waited for: the cluster's objects depend on it); a sequence of Depot components
+        is taken by their depot names. ``depot_secrets``: each depot's instance secrets, r first."""
+        by_name: dict[str, Depot | DepotComponent] = (
+            {d.depot_name: d for d in depots} if isinstance(depots, Sequence) else dict(depots)
+        )
+        models: dict[str, Depot] = {}
+        after: list[pulumi.Resource] = []
+        for name, depot in by_name.items():
+            if isinstance(depot, DepotComponent):
+                if depot.model is None:
+                    raise ComponentArgsError(
+                        f"cluster {cluster.name!r}: depot {name!r} was not made from a manifest; a Trino "
+                        "catalog needs its connection (DepotArgs.from_manifest)"
+                    )
+                models[name] = depot.model
+                after.append(depot)
+            else:
+                models[name] = depot
+        owned = ownership or owner_of(settings, owner=cluster.owner)
+        return cls(
+            settings=settings,
+            credentials=credentials,
+            namespace=namespace,
+            create_namespace=create_namespace,
+            labels={**kubernetes_labels(owned), **(labels or {})},
+            _cluster=cluster,
+            _depots=models,
+            _depot_secrets={k: list(v) for k, v in (depot_secrets or {}).items()},
+            _after=tuple(after),
+        )
+
+    def resolved(self) -> tuple[Cluster, dict[str, Depot], dict[str, list[InstanceSecret]]]:
+        """The cluster, its depots and their secrets as models (mappings validated and resolved)."""
+        if self._cluster is not None:
+            given = {k: list(v) for k, v in (self._depot_secrets or {}).items()}
+            return self._cluster, dict(self._depots or {}), given
+        if self.cluster is None:
+            raise ComponentArgsError("TrinoClusterArgs: give the cluster manifest (cluster)")
+        where = "TrinoClusterArgs"
+        cluster = as_model(Cluster, self.cluster, f"{where}.cluster")
+        manifests: list[tuple[str, Manifest]] = [(f"{where}.cluster", cluster)]
+        for i, depot in enumerate(self.depots or ()):
+            manifests.append((f"{where}.depots[{i}]", as_model(Depot, depot, f"{where}.depots[{i}]")))
+        for i, secret in enumerate(self.secrets or ()):
+            manifests.append(
+                (f"{where}.secrets[{i}]", as_model(InstanceSecret, secret, f"{where}.secrets[{i}]"))
+            )
+        return (cluster, *graph_of(manifests).cluster_inputs(cluster))
 
 
 def _logical_name(name: str, obj: dict[str, Any], rendered: RenderedCluster) -> str:
@@ -107,13 +196,26 @@ def _register(logical: str, obj: dict[str, Any], opts: pulumi.ResourceOptions) -
 
 
 def credential_values(
-    rendered: RenderedCluster, depot_secrets: dict[str, list[InstanceSecret]]
+    rendered: RenderedCluster,
+    depot_secrets: dict[str, list[InstanceSecret]],
+    credentials: pulumi.Input[Credentials] | None = None,
 ) -> dict[str, pulumi.Output[str]]:
-    """``${ENV:VAR}`` → the instance secret value it is bound to, as a Pulumi secret."""
+    """``${ENV:VAR}`` → the instance secret value it is bound to, as a Pulumi secret: from
+    ``credentials`` when it holds the secret's key, else from the instance secret manifest."""
     by_name = {s.name: s for secrets in depot_secrets.values() for s in secrets}
     values: dict[str, pulumi.Output[str]] = {}
     for var, binding in rendered.secret_env.items():
-        values[var] = pulumi.Output.secret(binding.value_of(by_name[binding.secret]))
+        if credentials is None:
+            values[var] = pulumi.Output.secret(binding.value_of(by_name[binding.secret]))
+            continue
+
+        def pick(given: Any, binding: Any = binding) -> str:
+            value = ((given or {}).get(binding.secret) or {}).get(binding.key)
+            if value is None:
+                return str(binding.value_of(by_name[binding.secret]))
+            return str(binding.encode(value))
+
+        values[var] = pulumi.Output.secret(pulumi.Output.from_input(credentials).apply(pick))
     return values
 
 
@@ -139,26 +241,30 @@ class TrinoCluster(pulumi.ComponentResource):
     image: pulumi.Output[str]
 
     def __init__(self, name: str, args: TrinoClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = coerce_args(TrinoClusterArgs, args)  # a mapping when another Pulumi language constructs it
         # Render first: a refused configuration fails before anything is registered.
-        rendered = render_cluster(
-            args.cluster, args.depots, args.depot_secrets, args.settings, namespace=args.namespace
+        cluster, depots, depot_secrets = args.resolved()
+        settings = args.settings or StackSettings(
+            project=pulumi.get_project(),
+            stack=pulumi.get_stack(),
+            environment=_environment(pulumi.get_stack()),
         )
-        credentials = credential_values(rendered, args.depot_secrets)
+        rendered = render_cluster(cluster, depots, depot_secrets, settings, namespace=args.namespace)
+        credentials = credential_values(rendered, depot_secrets, args.credentials)
         super().__init__(TYPE, name, None, opts)
         self.rendered = rendered
         for warning in rendered.warnings:
             pulumi.log.warn(f"cluster {rendered.name}: {warning}", resource=self)
 
         manifests = objects.kubernetes_objects(
-            rendered, create_namespace=args.create_namespace, credentials=credentials
+            rendered, create_namespace=bool(args.create_namespace), credentials=credentials
         )
-        owned = args.ownership or ownership(args.settings, owner=args.cluster.owner)
-        labels = {**kubernetes_labels(owned), **args.extra_labels}
+        labels = dict(args.labels) if args.labels is not None else kubernetes_labels(owner_of(settings))
         for obj in manifests:
             obj["metadata"].setdefault("labels", {}).update(labels)
 
         created: dict[tuple[str, str], pulumi.CustomResource] = {}
-        base: list[pulumi.Resource] = []
+        base: list[pulumi.Resource] = list(args._after)
         for obj in manifests:
             kind, physical = obj["kind"], obj["metadata"]["name"]
             depends: list[pulumi.Resource] = list(base)
@@ -208,3 +314,8 @@ class TrinoCluster(pulumi.ComponentResource):
                 "image": self.image,
             }
         )
+
+
+def _environment(stack: str) -> str:
+    """A stack name as Trino's ``node.environment`` (lower-case letters, digits and underscores)."""
+    return "".join(c if c.isalnum() else "_" for c in stack.lower()) or "dev"

@@ -7,17 +7,20 @@ previous one succeeded), the last as the main container; the Job retries the pod
 :func:`dataproduct_iac.stack_jobs.plan_workflow`.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: the SDK's component analyzer reads the annotations
+# of the args and the component at run time.
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from ..manifests import Workflow
+from ..errors import ComponentArgsError
+from ..manifests import Depot, Manifest, Workflow
 from ..settings import StackSettings
-from ..stack_jobs import RunnableJob
-from ..tags import Ownership, kubernetes_labels, ownership
+from ..stack_jobs import RunnableJob, plan_workflow
+from ..tags import Ownership, kubernetes_labels
+from ..tags import ownership as owner_of
 from .batch import (
     CONTAINER_SECURITY,
     TMP_MOUNT,
@@ -27,6 +30,8 @@ from .batch import (
     job_resources,
     pod_spec,
 )
+from .manifest_args import as_model, graph_of
+from .options import coerce_args
 
 TYPE = "dataproduct:index:WorkflowJob"
 RUN_AS_USER_ANNOTATION = "dataproduct.io/run-as-user"
@@ -34,15 +39,62 @@ RUN_AS_USER_ANNOTATION = "dataproduct.io/run-as-user"
 
 @dataclass
 class WorkflowJobArgs:
-    """What a :class:`WorkflowJob` is made from."""
+    """What a :class:`WorkflowJob` is made from. ``workflow`` is required (or the model and its planned
+    jobs, through :meth:`from_manifest`)."""
 
-    workflow: Workflow
-    jobs: list[RunnableJob]
-    """In the order they run (see :func:`dataproduct_iac.stack_jobs.plan_workflow`)."""
-    settings: StackSettings
+    workflow: Mapping[str, Any] | None = None
+    """The workflow manifest (``type: workflow``), as a mapping."""
+    depots: Sequence[Mapping[str, Any]] | None = None
+    """The depot manifests its jobs address, as mappings."""
+    settings: StackSettings | None = None
+    """Images of stacks (``stack_images``), naming; default: ``StackSettings`` of this stack."""
     namespace: str | None = None
     """Kubernetes namespace; default ``settings.namespace``."""
-    ownership: Ownership | None = None
+    labels: Mapping[str, str] | None = None
+    """Owner and product labels (from :meth:`from_manifest`); default: the workflow's owner."""
+    _workflow: Workflow | None = None
+    _jobs: Sequence[RunnableJob] | None = None
+
+    @classmethod
+    def from_manifest(
+        cls,
+        workflow: Workflow,
+        jobs: Sequence[RunnableJob],
+        settings: StackSettings,
+        *,
+        namespace: str | None = None,
+        ownership: Ownership | None = None,
+    ) -> "WorkflowJobArgs":
+        """Args for a workflow whose runnable ``jobs`` :func:`~dataproduct_iac.stack_jobs.plan_workflow`
+        decided, in the order they run."""
+        owned = ownership or owner_of(settings, owner=workflow.owner)
+        return cls(
+            settings=settings,
+            namespace=namespace,
+            labels=kubernetes_labels(owned),
+            _workflow=workflow,
+            _jobs=list(jobs),
+        )
+
+    def resolved(self, settings: StackSettings) -> tuple[Workflow, list[RunnableJob]]:
+        """The workflow and the jobs that run, in order (a mapping validated, resolved and planned)."""
+        if self._workflow is not None and self._jobs is not None:
+            return self._workflow, list(self._jobs)
+        if self.workflow is None:
+            raise ComponentArgsError("WorkflowJobArgs: give the workflow manifest (workflow)")
+        where = "WorkflowJobArgs"
+        workflow = as_model(Workflow, self.workflow, f"{where}.workflow")
+        manifests: list[tuple[str, Manifest]] = [(f"{where}.workflow", workflow)]
+        for i, depot in enumerate(self.depots or ()):
+            label = f"{where}.depots[{i}]"
+            manifests.append((label, as_model(Depot, depot, label)))
+        plan = plan_workflow(workflow, graph_of(manifests), settings)
+        if plan.problems:
+            shown = "; ".join(
+                f"{'.'.join(str(p) for p in path)}: {message}" for path, message in plan.problems
+            )
+            raise ComponentArgsError(f"{where}.workflow: {shown}")
+        return workflow, plan.runnable
 
 
 def _container(runnable: RunnableJob) -> dict[str, Any]:
@@ -89,17 +141,23 @@ class WorkflowJob(pulumi.ComponentResource):
     images: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: WorkflowJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        settings = args.settings
+        args = coerce_args(WorkflowJobArgs, args)  # a mapping when another Pulumi language constructs it
+        settings = args.settings or StackSettings(project=pulumi.get_project(), stack=pulumi.get_stack())
+        workflow, jobs = args.resolved(settings)
         physical = settings.physical_name(name, max_length=52)
         labels = {
             "app.kubernetes.io/name": "dataproduct-workflow",
             "app.kubernetes.io/instance": physical,
             "app.kubernetes.io/component": "workflow",
             "app.kubernetes.io/managed-by": "dataproduct-iac",
-            "dataproduct.io/workflow": args.workflow.name,
-            **kubernetes_labels(args.ownership or ownership(settings, owner=args.workflow.owner)),
+            "dataproduct.io/workflow": workflow.name,
+            **(
+                args.labels
+                if args.labels is not None
+                else kubernetes_labels(owner_of(settings, owner=workflow.owner))
+            ),
         }
-        job_spec = render_job_spec(args.jobs, labels)  # before registering: bad args raise first
+        job_spec = render_job_spec(jobs, labels)  # before registering: bad args raise first
         super().__init__(TYPE, name, None, opts)
         namespace = args.namespace or settings.namespace
         resource, kind = batch_job(
@@ -107,8 +165,8 @@ class WorkflowJob(pulumi.ComponentResource):
             metadata={"name": physical, "namespace": namespace, "labels": labels},
             labels=labels,
             job_spec=job_spec,
-            schedule=args.workflow.workflow.schedule,
-            workflow=args.workflow.name,
+            schedule=workflow.workflow.schedule,
+            workflow=workflow.name,
             parent=self,
             depends_on=[],
         )
@@ -116,7 +174,7 @@ class WorkflowJob(pulumi.ComponentResource):
         self.namespace = pulumi.Output.from_input(namespace)
         self.job_name = pulumi.Output.from_input(physical)
         self.kind = pulumi.Output.from_input(kind)
-        self.images = pulumi.Output.from_input(list(dict.fromkeys(j.image for j in args.jobs)))
+        self.images = pulumi.Output.from_input(list(dict.fromkeys(j.image for j in jobs)))
         self.register_outputs(
-            {"namespace": self.namespace, "job_name": self.job_name, "kind": self.kind, "images": self.images}
+            {"namespace": self.namespace, "jobName": self.job_name, "kind": self.kind, "images": self.images}
         )

@@ -64,6 +64,10 @@ class SecretBinding:
         """The value from ``secret`` (the instance secret named ``self.secret``). Handle as a secret."""
         spec = secret.instance_secret
         value = spec.data[self.key].get_secret_value() if self.key in spec.data else spec.file_text(self.key)
+        return self.encode(value)
+
+    def encode(self, value: str) -> str:
+        """A value of the secret as the environment variable holds it (as stored, or base64)."""
         return base64.b64encode(value.encode("utf-8")).decode("ascii") if self.encoding == "base64" else value
 
 
