@@ -27,7 +27,7 @@ from ..manifests import Acl
 from ..manifests import Depot as DepotModel
 from ..manifests.connections import Connection, ObjectStore, S3Connection
 from ..manifests.depot import DepotType
-from ..settings import StackSettings
+from ..settings import StackSettings, glue_name
 from ..tags import Ownership, depot_tags
 from ..tags import ownership as owner_of
 from .options import coerce_args, data_protection
@@ -153,8 +153,8 @@ class DepotArgs:
 
 
 def default_glue_database_name(depot: str, collection: str) -> str:
-    """``<depot>_<collection>`` in Glue's alphabet (lower-case letters, digits, underscores)."""
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in f"{depot}_{collection}".lower())[:255]
+    """``<depot>_<collection>`` in Glue's alphabet (without stack settings: no stack suffix)."""
+    return glue_name(f"{depot}_{collection}")
 
 
 @dataclass(frozen=True)
