@@ -81,3 +81,10 @@ def display_path(path: Path | str) -> str:
 
 def sorted_unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(set(diagnostics), key=lambda d: (d.file, d.line, d.field, d.message))
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a file could not be read, for a message: the system's words, else the error's kind."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__

@@ -1,7 +1,9 @@
 """Files → documents → typed manifests, with every error located at ``file:line: field``.
 
 The loader collects all errors of a run before raising one :class:`ManifestError`. It never
-imports pulumi.
+imports pulumi. Which files the PATH arguments name is :mod:`.manifest_paths`; placeholder values
+(``--values`` files, ``--set``) are :mod:`.placeholders`; pydantic's errors are located in the
+document by :mod:`.validation_errors`.
 """
 
 from __future__ import annotations
@@ -9,9 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import glob
 import os
-import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,14 +20,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, format_field_path, sorted_unique
+from .diagnostics import Diagnostic, FieldPath, ManifestError, format_field_path, os_reason, sorted_unique
 from .gc_policy import gc_paused
+from .manifest_paths import RealPaths, expand_path_strings, is_below
 from .manifests import MODELS, Bundle, Depot, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
 from .manifests.instance_secret import SecretFileError, SecretFiles
 from .placeholders import TEMPLATE_MARKER, Resolution, ValueSources, resolve
+from .validation_errors import ABSENT, CHOICE_ERRORS, child, document_path, error_message, got, value_at
 from .yaml_source import Document, LimitExceeded, parse_documents, read_bounded
 
-MANIFEST_SUFFIXES = (".yaml", ".yml")
 _MAX_BUNDLE_DEPTH = 8
 MAX_BUNDLE_RESOURCES = 1_000
 """Entries in one bundle's ``resources`` (its fan-out)."""
@@ -83,229 +84,6 @@ class LoadResult:
         return [item for item in self.manifests if item.kind == kind]
 
 
-def read_values_file(path: str | Path) -> dict[str, Any]:
-    """Read a ``--values`` file: a YAML mapping of placeholder names to values."""
-    shown = display_path(path)
-    try:
-        text = read_bounded(path).decode("utf-8")
-    except LimitExceeded as exc:
-        raise ManifestError([Diagnostic(shown, exc.line, "<values>", exc.message)]) from None
-    except FileNotFoundError:
-        raise ManifestError([Diagnostic(shown, 0, "<values>", "values file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(
-            [Diagnostic(shown, 0, "<values>", f"cannot read values file: {_reason(exc)}")]
-        ) from None
-    documents, problems = parse_documents(text, shown)
-    if problems:
-        raise ManifestError(problems)
-    if not documents:
-        return {}
-    if len(documents) > 1 or not isinstance(documents[0].data, dict):
-        raise ManifestError(
-            [Diagnostic(shown, 1, "<values>", "a values file must hold one YAML mapping of name: value")]
-        )
-    return {str(k): v for k, v in documents[0].data.items()}
-
-
-def parse_set_values(items: Iterable[str]) -> dict[str, str]:
-    """``--set name=value`` pairs (the value may contain '=')."""
-    out: dict[str, str] = {}
-    problems = []
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            problems.append(Diagnostic("--set", 0, item.split("=", 1)[0] or "<empty>", "expected name=value"))
-            continue
-        out[name.strip()] = value
-    if problems:
-        raise ManifestError(problems)
-    return out
-
-
-def expand_paths(
-    paths: Sequence[str | Path], exclude: Iterable[str | Path] = ()
-) -> tuple[list[Path], list[Diagnostic]]:
-    """Files to load: files as given, directories recursively (``*.yaml``/``*.yml``), globs expanded."""
-    files, problems = _expand_paths(paths, exclude, _RealPaths())
-    return [Path(f) for f in files], problems
-
-
-def _below(path: str, directory: str) -> bool:
-    """``Path(path).is_relative_to(directory)`` for two resolved (absolute, normalised) paths."""
-    prefix = directory if directory.endswith(os.sep) else directory + os.sep
-    return path == directory or path.startswith(prefix)
-
-
-class _RealPaths:
-    """``Path.resolve()`` and :func:`display_path` for the many files of one run, on plain strings.
-
-    Each directory is resolved once; a file below it costs one ``lstat`` (is it a symlink?) instead of
-    one per path component. Paths with ``..`` take the plain ``os.path.realpath`` route. Strings,
-    not ``Path`` objects: at thousands of files pathlib's parsing was a fifth of the load time.
-    """
-
-    def __init__(self) -> None:
-        self._dirs: dict[str, str] = {}
-        self._real: dict[str, str] = {}
-        self._shown: dict[str, str] = {}
-        self._cwd = os.path.realpath(os.getcwd())
-
-    def real(self, path: str | Path) -> str:
-        """The resolved path (``str(Path(path).resolve())``)."""
-        text = os.fspath(path)
-        out = self._real.get(text)
-        if out is None:
-            out = self._real[text] = self._realpath(text)
-        return out
-
-    def _realpath(self, text: str) -> str:
-        if os.pardir in text.split(os.sep):
-            return os.path.realpath(text)
-        parent, name = os.path.split(os.path.abspath(text))
-        real_parent = self._dirs.get(parent)
-        if real_parent is None:
-            real_parent = self._dirs[parent] = os.path.realpath(parent)
-        full = os.path.join(real_parent, name) if name else real_parent
-        return os.path.realpath(full) if name and os.path.islink(full) else full
-
-    def shown(self, path: str | Path) -> str:
-        """:func:`display_path`, cached per spelling of the path."""
-        text = os.fspath(path)
-        out = self._shown.get(text)
-        if out is None:
-            real = self.real(text)
-            cwd = self._cwd
-            if real == cwd:
-                out = "."
-            elif _below(real, cwd):
-                out = real[len(cwd) :].lstrip(os.sep)
-            else:
-                out = str(Path(text))
-            self._shown[text] = out
-        return out
-
-
-def _path_order(path: str) -> list[str]:
-    """The order of ``sorted(Path(p) for p in paths)`` for POSIX paths (part by part), on strings."""
-    return path.split(os.sep)
-
-
-def _manifest_files(directory: str) -> list[str]:
-    """``*.yaml``/``*.yml`` files below ``directory``, recursively, in path order; hidden files and
-    directories (a part starting with '.') are skipped, symlinked directories are not entered
-    (what ``Path.rglob`` does)."""
-    found: list[str] = []
-    for parent, dirs, names in os.walk(directory):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if name.endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
-                full = os.path.join(parent, name)
-                if os.path.isfile(full):
-                    found.append(full)
-    found.sort(key=_path_order)
-    return found
-
-
-def _glob(pattern: str) -> list[str]:
-    """``glob.glob(pattern, recursive=True)``, except that ``**`` enters each real directory once:
-    Python's ``**`` follows symbolic links to directories, so a directory holding links to itself
-    makes it walk paths of every length (two such links: 2^40 of them)."""
-    parts = pattern.split(os.sep)
-    if "**" not in parts:
-        return glob.glob(pattern)  # no recursion: nothing to loop over
-    first = next(i for i, part in enumerate(parts) if glob.has_magic(part))
-    base = os.sep.join(parts[:first])
-    root = base or (os.sep if pattern.startswith(os.sep) else os.curdir)
-    matcher = re.compile(_glob_regex(parts[first:]))
-    found: list[str] = []
-    seen: set[str] = set()
-    for directory, dirs, names in os.walk(root, followlinks=True):
-        real = os.path.realpath(directory)
-        if real in seen:  # met before, through another link: not again
-            dirs[:] = []
-            continue
-        seen.add(real)
-        dirs[:] = [d for d in dirs if not d.startswith(".")]  # ``**`` skips hidden directories
-        rel = os.path.relpath(directory, root)
-        for name in [*dirs, *names]:
-            relative = name if rel == os.curdir else os.path.join(rel, name)
-            if matcher.fullmatch(relative):
-                found.append(os.path.join(base, relative) if base else relative)
-    return found
-
-
-def _glob_regex(parts: list[str]) -> str:
-    """A regular expression for the relative paths that the glob segments ``parts`` match."""
-    out = ""
-    for index, part in enumerate(parts):
-        if index == len(parts) - 1:
-            out += r"(?!\.)[^/]+(?:/(?!\.)[^/]+)*" if part == "**" else _segment_regex(part)
-        elif part == "**":
-            out += r"(?:(?!\.)[^/]+/)*"  # zero or more directories, none hidden
-        else:
-            out += _segment_regex(part) + "/"
-    return out
-
-
-def _segment_regex(part: str) -> str:
-    """One segment of a glob: ``*`` and ``?`` stay within it and, as with ``glob``, a wildcard does
-    not match a leading '.'."""
-    out = "" if part.startswith(".") else r"(?!\.)"
-    index = 0
-    while index < len(part):
-        char = part[index]
-        if char == "*":
-            out += "[^/]*"
-        elif char == "?":
-            out += "[^/]"
-        elif char == "[" and "]" in part[index + 2 :]:
-            end = part.index("]", index + 2)
-            inner = part[index + 1 : end].replace("\\", "\\\\")
-            out += "[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]"
-            index = end
-        else:
-            out += re.escape(char)
-        index += 1
-    return out
-
-
-def _expand_paths(
-    paths: Sequence[str | Path], exclude: Iterable[str | Path], real_paths: _RealPaths
-) -> tuple[list[str], list[Diagnostic]]:
-    """:func:`expand_paths` with the files as strings (spelled as ``str(Path(...))`` would)."""
-    excluded = {real_paths.real(p) for p in exclude}
-    found: list[str] = []
-    problems: list[Diagnostic] = []
-    for raw in paths:
-        text = str(raw)
-        if any(ch in text for ch in "*?["):
-            matches = sorted(_glob(text))
-            if not matches:
-                problems.append(Diagnostic(text, 0, "<path>", "pattern matched no files"))
-            candidates = [Path(m) for m in matches]
-        else:
-            candidates = [Path(text)]
-        for candidate in candidates:
-            if candidate.is_dir():
-                found.extend(_manifest_files(str(candidate)))
-            elif candidate.is_file():
-                found.append(str(candidate))
-            elif candidate.exists():
-                problems.append(Diagnostic(str(candidate), 0, "<path>", "not a regular file or directory"))
-            else:
-                problems.append(Diagnostic(str(candidate), 0, "<path>", "no such file or directory"))
-    unique: list[str] = []
-    seen: set[str] = set()
-    for path in found:
-        resolved = real_paths.real(path)
-        if resolved in seen or resolved in excluded:
-            continue
-        seen.add(resolved)
-        unique.append(path)
-    return unique, problems
-
-
 def load(
     paths: Sequence[str | Path],
     sources: ValueSources | None = None,
@@ -343,7 +121,7 @@ class _Loader:
         self._expanding: list[str] = []
         """The bundle files being expanded, outermost first: a file met again includes itself."""
         self.overrides = Overrides({})
-        self.paths = _RealPaths()
+        self.paths = RealPaths()
         self._argument_dirs: list[str] = []
         self._files: dict[tuple[str, str, str], list[tuple[Loaded, Resolution]]] = {}
         """Validated top-level documents per (file, project root, shown name): a file that a directory
@@ -354,7 +132,7 @@ class _Loader:
             raise ManifestError(
                 [Diagnostic("<arguments>", 0, "PATH", "no manifest files or directories given")]
             )
-        files, problems = _expand_paths(paths, exclude, self.paths)
+        files, problems = expand_path_strings(paths, exclude, self.paths)
         self._argument_dirs = [self.paths.real(a) for a in paths if Path(a).is_dir()]
         self.errors.extend(problems)
         if not files and not problems:
@@ -382,7 +160,7 @@ class _Loader:
         if self.project_root is not None:
             return self.project_root
         resolved = self.paths.real(path)
-        holders = [a for a in self._argument_dirs if _below(resolved, a)]
+        holders = [a for a in self._argument_dirs if is_below(resolved, a)]
         # The deepest argument directory holding the file (of nested directories, the longest).
         return max(holders, key=len) if holders else os.path.dirname(resolved)
 
@@ -433,7 +211,7 @@ class _Loader:
             self.errors.append(Diagnostic(shown, exc.line, "<file>", exc.message))
             return []
         except OSError as exc:
-            self.errors.append(Diagnostic(shown, 0, "<file>", f"cannot read file: {_reason(exc)}"))
+            self.errors.append(Diagnostic(shown, 0, "<file>", f"cannot read file: {os_reason(exc)}"))
             return []
         try:
             text = raw.decode("utf-8")
@@ -560,17 +338,17 @@ class _Loader:
                 manifest = model.model_validate(data)
             except ValidationError as exc:
                 for err in exc.errors(include_input=False, include_url=False):
-                    path = (*prefix, *_data_path(data, err["loc"]))
+                    path = (*prefix, *document_path(data, err["loc"]))
                     if any(path[: len(u)] == u for u in unresolved):
                         continue  # already reported as an unresolved placeholder
-                    message = _message(err)
+                    message = error_message(err)
                     if overridden is not None:
                         shown = self.overrides.diagnostic(overridden, path[len(prefix) :], message)
                         if shown is not None:
                             self.errors.append(shown)
                             continue
-                    if err["type"] in _CHOICE_ERRORS and not _is_secret_path(document.data, path):
-                        message += _got(_at_or_absent(document.data, path))
+                    if err["type"] in CHOICE_ERRORS and not _is_secret_path(document.data, path):
+                        message += got(value_at(document.data, path))
                     self.errors.append(
                         Diagnostic(document.file, document.line_of(path), format_field_path(path), message)
                     )
@@ -627,7 +405,7 @@ class _Loader:
 
     def _contained(self, item: Loaded, path: FieldPath, base: str, rel: str, root: str) -> str | None:
         target = self.paths.real(os.path.join(base, rel))
-        if not _below(target, root):
+        if not is_below(target, root):
             self.errors.append(
                 item.diagnostic(
                     path,
@@ -734,8 +512,8 @@ class Overrides:
         for element in path:
             if not isinstance(node, dict):
                 break
-            node = node.get(element, _ABSENT)
-            if node is _ABSENT:
+            node = node.get(element, ABSENT)
+            if node is ABSENT:
                 return None
         return Diagnostic(self.SOURCE, 0, format_field_path((key, *path)), message)
 
@@ -808,64 +586,6 @@ def _at(data: Any, prefix: FieldPath) -> Any:
     return data
 
 
-_ABSENT = object()
-
-
-def _child(node: Any, element: str | int) -> Any:
-    """``node[element]`` for a mapping key or an in-range list index; ``_ABSENT`` otherwise."""
-    if isinstance(node, dict):
-        return node.get(element, _ABSENT)
-    if isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
-        return node[element]
-    return _ABSENT
-
-
-def _data_path(data: Any, loc: Sequence[str | int]) -> FieldPath:
-    """Map a pydantic error location onto the document, dropping union-member tags."""
-    out: list[str | int] = []
-    current = data
-    for position, element in enumerate(loc):
-        child = _child(current, element)
-        if child is not _ABSENT:
-            current = child
-            out.append(element)
-        elif position == len(loc) - 1 and isinstance(element, str) and isinstance(current, dict):
-            out.append(element)  # a missing field: name it under its parent
-        # anything else is a tag pydantic adds for unions or validators; skip it
-    return tuple(out)
-
-
-_CHOICE_ERRORS = frozenset({"literal_error", "enum"})
-
-
-def _at_or_absent(data: Any, path: FieldPath) -> Any:
-    for element in path:
-        data = _child(data, element)
-        if data is _ABSENT:
-            break
-    return data
-
-
-def _got(value: Any) -> str:
-    """`` (got 'v2')`` for a short scalar that is not secret; nothing otherwise."""
-    if value is _ABSENT or isinstance(value, dict | list):
-        return ""
-    shown = repr(value)
-    return f" (got {shown})" if len(shown) <= 60 else ""
-
-
-def _message(err: Any) -> str:
-    kind = err["type"]
-    if kind == "missing":
-        return "required field is missing" if err["msg"] == "Field required" else err["msg"]
-    message: str = err["msg"]
-    if kind == "value_error" and message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    if kind == "assertion_error" and message.startswith("Assertion failed, "):
-        message = message[len("Assertion failed, ") :]
-    return message
-
-
 def _secret_path_check(document: Document) -> Callable[[FieldPath], bool]:
     return lambda path: _is_secret_path(document.data, path)
 
@@ -888,26 +608,7 @@ def _is_secret_path(data: Any, path: FieldPath) -> bool:
         if start == len(path):
             break
         element = path[start]
-        current = _child(current, element)
-        if current is _ABSENT:
+        current = child(current, element)
+        if current is ABSENT:
             return False
     return False
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return type(exc).__name__
-
-
-# Re-exported for callers that only need the loader's vocabulary.
-__all__ = [
-    "LoadResult",
-    "Loaded",
-    "ManifestError",
-    "ValueSources",
-    "expand_paths",
-    "load",
-    "parse_set_values",
-    "read_values_file",
-]

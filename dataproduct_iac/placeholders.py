@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .diagnostics import FieldPath
-from .yaml_source import LIMITS, InputLimits
+from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, os_reason
+from .yaml_source import LIMITS, InputLimits, LimitExceeded, parse_documents, read_bounded
 
 # The grammar, once: each form after its '$' as (opening, name, closing).
 _FORMS = {
@@ -238,3 +239,46 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+# -- where values come from on the command line: --values files and --set pairs ------------------
+
+
+def read_values_file(path: str | Path) -> dict[str, Any]:
+    """Read a ``--values`` file: a YAML mapping of placeholder names to values."""
+    shown = display_path(path)
+    try:
+        text = read_bounded(path).decode("utf-8")
+    except LimitExceeded as exc:
+        raise ManifestError([Diagnostic(shown, exc.line, "<values>", exc.message)]) from None
+    except FileNotFoundError:
+        raise ManifestError([Diagnostic(shown, 0, "<values>", "values file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(
+            [Diagnostic(shown, 0, "<values>", f"cannot read values file: {os_reason(exc)}")]
+        ) from None
+    documents, problems = parse_documents(text, shown)
+    if problems:
+        raise ManifestError(problems)
+    if not documents:
+        return {}
+    if len(documents) > 1 or not isinstance(documents[0].data, dict):
+        raise ManifestError(
+            [Diagnostic(shown, 1, "<values>", "a values file must hold one YAML mapping of name: value")]
+        )
+    return {str(k): v for k, v in documents[0].data.items()}
+
+
+def parse_set_values(items: Iterable[str]) -> dict[str, str]:
+    """``--set name=value`` pairs (the value may contain '=')."""
+    out: dict[str, str] = {}
+    problems = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            problems.append(Diagnostic("--set", 0, item.split("=", 1)[0] or "<empty>", "expected name=value"))
+            continue
+        out[name.strip()] = value
+    if problems:
+        raise ManifestError(problems)
+    return out

@@ -479,7 +479,7 @@ def parse_stack_config(
     mean the same, as they do under ``pulumi up``. Every problem is collected; raises
     :class:`ManifestError` naming the key (and the stack file's line when known).
     """
-    from .loader import read_values_file
+    from .placeholders import read_values_file
 
     root = Path(root)
     location = location or ConfigLocation()

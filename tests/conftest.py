@@ -9,8 +9,7 @@ import pytest
 from helpers.aws import MotoServer, fake_aws_env
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from dataproduct_iac.loader import read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -14,8 +14,7 @@ import yaml
 from helpers.cli import run_dataproduct, run_python
 
 from dataproduct_iac import __version__, load, resolve
-from dataproduct_iac.loader import read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.placeholders import resolve as fill_placeholders
 
 ROOT = Path(__file__).resolve().parent.parent

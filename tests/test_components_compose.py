@@ -30,8 +30,8 @@ from dataproduct_iac.components import (
     InstanceSecretArgs,
 )
 from dataproduct_iac.graph import resolve
-from dataproduct_iac.loader import load, read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.loader import load
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.plan import Plan, Registration, run_program
 from dataproduct_iac.settings import StackSettings
 

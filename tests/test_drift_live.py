@@ -24,8 +24,8 @@ from dataproduct_iac.drift.live import (
 )
 from dataproduct_iac.drift.report import render_findings
 from dataproduct_iac.graph import Graph, resolve
-from dataproduct_iac.loader import load, read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.loader import load
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot
 from dataproduct_iac.settings import StackSettings
 

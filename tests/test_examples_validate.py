@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from dataproduct_iac.graph import resolve
-from dataproduct_iac.loader import load, read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.loader import load
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 
 EXAMPLES = sorted(
     p for p in (Path(__file__).resolve().parent.parent / "examples").iterdir() if (p / "manifests").is_dir()

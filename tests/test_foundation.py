@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataproduct_iac import ManifestError, ValueSources, load, resolve
-from dataproduct_iac.loader import read_values_file
 from dataproduct_iac.manifests import DataProduct, Depot, InstanceSecret, Workflow
 from dataproduct_iac.manifests.connections import S3Connection
 from dataproduct_iac.manifests.refs import DatasetAddress, ResourceRef, parse_address, parse_ref
 from dataproduct_iac.manifests.values import check_cron, parse_quantity
+from dataproduct_iac.placeholders import read_values_file
 
 ROOT = Path(__file__).resolve().parent.parent
 AFFINITY = ROOT / "examples" / "product-affinity-cross-sell"

@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataproduct_iac.diagnostics import ManifestError
-from dataproduct_iac.loader import MAX_BUNDLE_MEMBERS, MAX_BUNDLE_RESOURCES, _glob, load, read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.loader import MAX_BUNDLE_MEMBERS, MAX_BUNDLE_RESOURCES, load
+from dataproduct_iac.manifest_paths import glob_files
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.yaml_source import LIMITS, InputLimits, parse_documents
 
 SECRET = """\
@@ -230,7 +231,7 @@ def test_glob_without_links_matches_what_python_globs(
     os.chdir(root)
     try:
         expected = sorted(glob.glob(pattern, recursive=True))
-        ours = sorted(_glob(pattern))
+        ours = sorted(glob_files(pattern))
     finally:
         os.chdir(cwd)
     if pattern.endswith("**"):  # glob also yields the directory before '**' itself ('t/')

@@ -22,6 +22,8 @@ PULUMI = ("pulumi", "pulumi_aws", "pulumi_kubernetes", "pulumi_policy")
 YAML_SIDE = (
     "dataproduct_iac.manifests",
     "dataproduct_iac.loader",
+    "dataproduct_iac.manifest_paths",
+    "dataproduct_iac.validation_errors",
     "dataproduct_iac.yaml_source",
     "dataproduct_iac.placeholders",
     "dataproduct_iac.graph",

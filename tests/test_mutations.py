@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dataproduct_iac import ManifestError, ValueSources, load, resolve
 from dataproduct_iac.diagnostics import Diagnostic
-from dataproduct_iac.loader import read_values_file
+from dataproduct_iac.placeholders import read_values_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "examples" / "traffic-source-analysis", ROOT / "examples" / "product-affinity-cross-sell"]

@@ -14,9 +14,9 @@ from helpers.cli import run_dataproduct
 
 from dataproduct_iac import program
 from dataproduct_iac.graph import resolve
-from dataproduct_iac.loader import load, read_values_file
+from dataproduct_iac.loader import load
 from dataproduct_iac.manifests import InstanceSecret
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.plan import SECRET, run_program
 from dataproduct_iac.settings import StackSettings
 from dataproduct_iac.stack_config import PLACEHOLDER_SECRET, read_stack_file

@@ -112,9 +112,9 @@ def test_depot_policies_are_least_privilege(
     access_plans: dict[str, tuple[dict[str, Any], Path]], example: str
 ) -> None:
     from dataproduct_iac.graph import resolve
-    from dataproduct_iac.loader import load, read_values_file
+    from dataproduct_iac.loader import load
     from dataproduct_iac.manifests.connections import S3Connection
-    from dataproduct_iac.placeholders import ValueSources
+    from dataproduct_iac.placeholders import ValueSources, read_values_file
     from dataproduct_iac.policy.iam import check_depot_policy
 
     plan, path = access_plans[example]

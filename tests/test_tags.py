@@ -11,9 +11,9 @@ import pytest
 from dataproduct_iac import program
 from dataproduct_iac.drift.live import desired_state
 from dataproduct_iac.graph import Graph, resolve
-from dataproduct_iac.loader import load, read_values_file
+from dataproduct_iac.loader import load
 from dataproduct_iac.ownership import ownership_of
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.plan import Plan, run_program
 from dataproduct_iac.policy.resources import TAGGED_TYPES
 from dataproduct_iac.settings import StackSettings

@@ -15,7 +15,7 @@ import pytest
 from helpers.trino_server import LocalCluster, credential_values
 
 from dataproduct_iac.graph import Graph, resolve
-from dataproduct_iac.loader import load, read_values_file
+from dataproduct_iac.loader import load
 from dataproduct_iac.manifests.cluster import Cluster
 from dataproduct_iac.manifests.connections import (
     NO_TRINO_CONNECTOR,
@@ -25,7 +25,7 @@ from dataproduct_iac.manifests.connections import (
 )
 from dataproduct_iac.manifests.depot import Depot
 from dataproduct_iac.manifests.instance_secret import InstanceSecret
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.settings import StackSettings
 from dataproduct_iac.trino import RenderedCluster, render_cluster
 from dataproduct_iac.trino.client import TrinoConnection, execute

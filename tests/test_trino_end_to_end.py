@@ -34,10 +34,10 @@ from helpers.trino_server import LocalCluster, credential_values
 
 from dataproduct_iac.drift.live import AwsClients
 from dataproduct_iac.graph import Graph, resolve
-from dataproduct_iac.loader import load, read_values_file
+from dataproduct_iac.loader import load
 from dataproduct_iac.manifests.cluster import Cluster
 from dataproduct_iac.manifests.depot import Depot
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.scanner import glue as scanner_glue
 from dataproduct_iac.settings import StackSettings
 from dataproduct_iac.stack_config import stack_settings

@@ -24,8 +24,8 @@ from test_program import PYTHON_PROGRAM_CONFIG
 
 from dataproduct_iac import program
 from dataproduct_iac.graph import resolve as resolve_graph
-from dataproduct_iac.loader import load, read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.loader import load
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.plan import engine_urn
 from dataproduct_iac.settings import StackSettings
 

@@ -41,7 +41,7 @@ def add_manifest_arguments(parser: argparse.ArgumentParser, *, paths_required: b
 
 
 def value_sources(args: argparse.Namespace) -> ValueSources:
-    from ..loader import parse_set_values, read_values_file
+    from ..placeholders import parse_set_values, read_values_file
 
     errors: list[Diagnostic] = []
     files: list[dict[str, Any]] = []
