@@ -29,8 +29,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 import dataproduct_iac.components as components
 from dataproduct_iac.components import COMPONENTS, PACKAGE
 from dataproduct_iac.components.provider import component_provider, schema
-from dataproduct_iac.loader import read_values_file
-from dataproduct_iac.placeholders import ValueSources
+from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.placeholders import resolve as fill
 from dataproduct_iac.plan import Plan, run_program
 
