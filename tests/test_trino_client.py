@@ -15,6 +15,7 @@ import pytest
 from fake_trino import FakeTrino, answer_health_check, node_rows, self_signed_certificate
 
 from dataproduct_iac.cli import main
+from dataproduct_iac.settings import DEFAULT_TRINO_TAG
 from dataproduct_iac.trino.client import ClientError, TrinoConnection, execute
 from dataproduct_iac.trino.health import check_health
 
@@ -175,7 +176,7 @@ def test_health_all_good(fake: FakeTrino) -> None:
         TrinoConnection(fake.url, "health"),
         desired_workers=5,
         desired_catalogs={"icebase", "cache"},
-        image_tag="480",
+        image_tag=DEFAULT_TRINO_TAG,
     )
     assert report.healthy
     assert {f.check: f.severity for f in report.findings} == {
@@ -192,7 +193,7 @@ def test_health_problems(fake: FakeTrino) -> None:
         TrinoConnection(fake.url, "health"),
         desired_workers=5,
         desired_catalogs={"icebase", "cache"},
-        image_tag="480",
+        image_tag=DEFAULT_TRINO_TAG,
     )
     assert not report.healthy
     by_check: dict[str, list[tuple[str, object, object]]] = {}
