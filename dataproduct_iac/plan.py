@@ -2,7 +2,8 @@
 registration (type, name, parent, dependencies, options, inputs) — no CLI, no credentials, no backend.
 
 Inputs are recorded as the engine would see them (camelCase); every secret becomes ``"[secret]"``
-and every value not known before deployment becomes ``"[unknown]"``.
+and every value not known before deployment becomes ``"[unknown]"``. The text ``dataproduct plan``
+prints is :mod:`.plan_text`.
 """
 
 from __future__ import annotations
@@ -257,113 +258,3 @@ def resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
     """Stack exports as the engine would record them: plain JSON, secrets and unknowns marked."""
     struct = _sync_await(rpc.serialize_properties(outputs, {}))
     return {str(k): render(v) for k, v in rpc.deserialize_properties(struct, keep_unknowns=True).items()}
-
-
-# -- text rendering ------------------------------------------------------------------------------
-_PHYSICAL: dict[str, tuple[str, ...]] = {
-    "aws:s3/bucket:Bucket": ("bucket",),
-    "aws:s3/bucketObjectv2:BucketObjectv2": ("key",),
-}
-_KEY_PROPS: dict[str, tuple[str, ...]] = {
-    "aws:secretsmanager/secret:Secret": ("recoveryWindowInDays", "kmsKeyId"),
-    "aws:secretsmanager/secretVersion:SecretVersion": ("secretString",),
-    "aws:s3/bucketVersioning:BucketVersioning": ("bucket", "versioningConfiguration.status"),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        "bucket",
-        "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm",
-    ),
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
-        "bucket",
-        "blockPublicAcls",
-        "blockPublicPolicy",
-        "ignorePublicAcls",
-        "restrictPublicBuckets",
-    ),
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ("bucket", "rule.objectOwnership"),
-    "aws:s3/bucketPolicy:BucketPolicy": ("bucket",),
-    "aws:glue/catalogDatabase:CatalogDatabase": ("locationUri",),
-    "aws:s3/bucketObjectv2:BucketObjectv2": ("bucket", "contentType"),
-}
-
-
-def _dig(inputs: Any, dotted: str) -> Any:
-    current = inputs
-    for part in dotted.split("."):
-        if isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        elif isinstance(current, dict) and part in current:
-            current = current[part]
-        else:
-            return None
-    return current
-
-
-def physical_name(reg: Registration) -> str:
-    for key in _PHYSICAL.get(reg.type, ("name", "metadata.name")):
-        value = _dig(reg.inputs, key)
-        if isinstance(value, str):
-            return value
-    return ""
-
-
-def key_properties(reg: Registration) -> str:
-    parts = []
-    for key in _KEY_PROPS.get(reg.type, ()):
-        value = _dig(reg.inputs, key)
-        if value is not None:
-            shown = json.dumps(value) if not isinstance(value, str) else value
-            parts.append(f"{key.split('.')[-1]}={shown}")
-    if reg.protect:
-        parts.append("[protect]")
-    if reg.retain_on_delete:
-        parts.append("[retainOnDelete]")
-    return " ".join(parts)
-
-
-def render_text(plan: Plan) -> str:
-    """The resource tree (type, logical name, physical name, key properties) and a summary."""
-    children: dict[str | None, list[Registration]] = {}
-    for reg in plan.resources:
-        children.setdefault(reg.parent, []).append(reg)
-    rows: list[tuple[str, str, str, str]] = []
-
-    def visit(parent: str | None, prefix: str) -> None:
-        items = children.get(parent, [])
-        for index, reg in enumerate(items):
-            last = index == len(items) - 1
-            branch = "" if parent is None else ("└─ " if last else "├─ ")
-            rows.append((prefix + branch + reg.type, reg.name, physical_name(reg), key_properties(reg)))
-            deeper = prefix + ("" if parent is None else ("   " if last else "│  "))
-            visit(reg.urn, deeper)
-
-    visit(None, "")
-    known = {r.urn for r in plan.resources}
-    for reg in plan.resources:
-        if reg.parent is not None and reg.parent not in known:
-            rows.append((reg.type, reg.name, physical_name(reg), key_properties(reg)))
-    widths = [
-        max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("TYPE", "NAME", "PHYSICAL NAME"))
-    ]
-    lines = [
-        f"Plan for stack {plan.project}/{plan.stack} "
-        "(offline preview on the Pulumi mock engine; nothing is created)",
-        "",
-        f"{'TYPE':<{widths[0]}}  {'NAME':<{widths[1]}}  {'PHYSICAL NAME':<{widths[2]}}  KEY PROPERTIES",
-    ]
-    for row in rows:
-        lines.append(
-            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}".rstrip()
-        )
-    resources = [r for r in plan.resources if r.type != STACK_TYPE]
-    custom = sum(1 for r in resources if r.custom)
-    protected = sum(1 for r in resources if r.protect)
-    by_type: dict[str, int] = {}
-    for reg in resources:
-        by_type[reg.type] = by_type.get(reg.type, 0) + 1
-    lines += [
-        "",
-        f"Resources: + {len(resources)} to create ({len(resources) - custom} components, {custom} cloud or "
-        f"Kubernetes resources; {protected} protected)",
-    ]
-    lines += [f"  {count:>4}  {kind}" for kind, count in sorted(by_type.items())]
-    return "\n".join(lines) + "\n"

@@ -19,8 +19,8 @@ from pulumi.automation.events import (
 )
 
 from dataproduct_iac import cli
-from dataproduct_iac.drift import automation
-from dataproduct_iac.drift.changes import urn_type
+from dataproduct_iac.engine import automation
+from dataproduct_iac.engine.changes import urn_type
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "traffic-source-analysis"
@@ -170,7 +170,7 @@ def test_find_project_dir(tmp_path: Path) -> None:
 )
 def test_real_preview_of_the_local_stack(tmp_path: Path) -> None:
     """A real `pulumi preview` of the local stack on a file backend (AWS endpoints point at 127.0.0.1)."""
-    from dataproduct_iac.drift.changes import group_events
+    from dataproduct_iac.engine.changes import group_events
 
     env = {
         "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),

@@ -166,10 +166,10 @@ def test_preview_groups_resources_under_the_product_their_tags_name(tmp_path: Pa
     """A secret in a bundle nested in a product's bundle is tagged with the product; preview, grouping
     the engine's changes by product, puts it under the same product."""
     from pulumi.automation.events import OpType
-    from test_drift_changes import pre
+    from test_engine_changes import pre
 
     from dataproduct_iac import program
-    from dataproduct_iac.drift.changes import group_events
+    from dataproduct_iac.engine.changes import group_events
     from dataproduct_iac.ownership import product_names
     from dataproduct_iac.plan import run_program
     from dataproduct_iac.tags import PRODUCT_TAG

@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import program
     from ..errors import UsageError
-    from ..plan import render_text, run_program
+    from ..plan import run_program
+    from ..plan_text import render_text
     from ..stack_config import stack_inputs
 
     stack_file, inputs = stack_inputs(args.stack, paths=args.paths)

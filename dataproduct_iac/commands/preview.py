@@ -57,9 +57,9 @@ def owners(args: argparse.Namespace) -> dict[str, str]:
 
 
 def run_engine_command(args: argparse.Namespace, *, refresh: bool) -> int:
-    from ..drift.automation import pulumi_cli, run_engine
-    from ..drift.changes import group_events
-    from ..drift.report import render_changes
+    from ..engine.automation import pulumi_cli, run_engine
+    from ..engine.changes import group_events
+    from ..engine.report import render_changes
     from ..errors import UsageError
 
     if not args.stack:

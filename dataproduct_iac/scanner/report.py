@@ -6,6 +6,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
+from ..text_tables import table
 from .s3io import RequestStats
 
 # Outcome actions. In a dry run they say what would happen.
@@ -121,9 +122,8 @@ class ScanReport:
             )
             for o in self.outcomes
         ]
-        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-        for row in (headers, *rows):
-            out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")
+        for line in table([headers, *rows]):
+            out.write(line + "\n")
         for o in self.failed:
             out.write(f"FAILED {o.collection}/{o.dataset}: {o.message}\n")
         if self.mark_deleted_error:

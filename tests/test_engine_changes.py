@@ -18,8 +18,8 @@ from pulumi.automation.events import (
     SummaryEvent,
 )
 
-from dataproduct_iac.drift.changes import group_events, urn_name, urn_type
-from dataproduct_iac.drift.report import render_changes
+from dataproduct_iac.engine.changes import group_events, urn_name, urn_type
+from dataproduct_iac.engine.report import render_changes
 from dataproduct_iac.graph import resolve
 from dataproduct_iac.loader import load
 from dataproduct_iac.ownership import product_names

@@ -2,7 +2,7 @@
 
 The Automation API drives the ``pulumi`` CLI; per-resource diffs arrive only through
 ``on_event``, so both functions return the engine events they saw (group them with
-:func:`dataproduct_iac.drift.changes.group_events`). ``Stack.preview_refresh()`` is used for
+:func:`dataproduct_iac.engine.changes.group_events`). ``Stack.preview_refresh()`` is used for
 drift: the summary of ``refresh(preview_only=True)`` is read from the stack's last history
 entry, not from this run.
 """
