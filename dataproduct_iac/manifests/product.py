@@ -66,13 +66,20 @@ class DatasetReference(Reference):
         return parse_address(self.ref)
 
 
+def _one_or_list(schema: dict[str, Any]) -> None:
+    """JSON Schema of a port: one reference or a list of them, as the model accepts."""
+    as_list = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [as_list["items"], as_list]
+
+
 class Ports(StrictModel):
     """Each kind of port takes one reference or a list of them (``ports.lens`` is documented both ways)."""
 
-    lens: list[Reference] = Field(default_factory=new_list)
-    talos: list[Reference] = Field(default_factory=new_list)
-    rest: list[Reference] = Field(default_factory=new_list)
-    postgres: list[Reference] = Field(default_factory=new_list)
+    lens: list[Reference] = Field(default_factory=new_list, json_schema_extra=_one_or_list)
+    talos: list[Reference] = Field(default_factory=new_list, json_schema_extra=_one_or_list)
+    rest: list[Reference] = Field(default_factory=new_list, json_schema_extra=_one_or_list)
+    postgres: list[Reference] = Field(default_factory=new_list, json_schema_extra=_one_or_list)
 
     @field_validator("lens", "talos", "rest", "postgres", mode="before")
     @classmethod
