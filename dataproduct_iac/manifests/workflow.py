@@ -362,6 +362,15 @@ def _job_kind(data: Any) -> str:
     return "ScannerJobSpec" if name == SCANNER_STACK else "StackJobSpec"
 
 
+def _any_of_job_specs(schema: dict[str, Any]) -> None:
+    """The stack picks the spec model (the discriminator); a scanner spec also fits the other stacks'
+    envelope, so the JSON Schema offers both with ``anyOf`` (``oneOf`` would refuse it)."""
+    for node in (schema, *schema.get("anyOf", [])):
+        if "oneOf" in node:
+            node["anyOf"] = node.pop("oneOf")
+            node.pop("discriminator", None)
+
+
 JobSpec = Annotated[
     Annotated[ScannerJobSpec, Tag("ScannerJobSpec")] | Annotated[StackJobSpec, Tag("StackJobSpec")],
     Discriminator(_job_kind),
@@ -380,7 +389,7 @@ class DagJob(StrictModel):
     gc_when_complete: bool = False
     retry: Retry | None = None
     file: str | None = None
-    spec: JobSpec | None = None
+    spec: JobSpec | None = Field(default=None, json_schema_extra=_any_of_job_specs)
 
     @model_validator(mode="before")
     @classmethod
