@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ._aws_options import add_aws_arguments
-from ._inputs import add_manifest_arguments
+from ._manifest_inputs import add_manifest_arguments
 from .preview import add_engine_arguments, run_engine_command
 
 
@@ -47,7 +47,8 @@ def run_live(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..stack_config import PLACEHOLDER_SECRET, stack_inputs
     from ._aws_options import with_flags
-    from ._inputs import add_cli_values, print_warnings
+    from ._manifest_inputs import add_cli_values
+    from ._output import print_warnings
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")

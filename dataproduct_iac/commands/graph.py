@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..graph import Graph, node_label
-from ._inputs import add_manifest_arguments, emit_json, load_graph, print_warnings
+from ._manifest_inputs import add_manifest_arguments, load_graph
+from ._output import emit_json, print_warnings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

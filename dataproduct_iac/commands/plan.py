@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ._inputs import add_cli_values, add_manifest_arguments
+from ._manifest_inputs import add_cli_values, add_manifest_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._inputs import add_manifest_arguments
+from ._manifest_inputs import add_manifest_arguments
 
 FAIL_ON = ("none", "dangerous")
 
@@ -50,7 +50,7 @@ def owners(args: argparse.Namespace) -> dict[str, str]:
     if not args.paths:
         return {}
     from ..ownership import product_names
-    from ._inputs import load_graph
+    from ._manifest_inputs import load_graph
 
     _, graph = load_graph(args)
     return product_names(graph)

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from ._aws_options import add_aws_arguments
-from ._inputs import add_manifest_arguments
+from ._manifest_inputs import add_manifest_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,7 +79,8 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
     from ..manifests.connections import S3Connection
     from ..scanner import DatabaseNaming
     from ..scanner.credentials import credential_keys
-    from ._inputs import load_graph, print_warnings
+    from ._manifest_inputs import load_graph
+    from ._output import print_warnings
 
     if not args.depot:
         raise UsageError("--depot NAME is required with manifest PATHs")
@@ -157,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
     from ..settings import COLLECTION
     from ._aws_options import FLAGS as AWS_FLAGS
     from ._aws_options import aws_flags
-    from ._inputs import emit_json, stack_settings
+    from ._manifest_inputs import stack_settings
+    from ._output import emit_json
 
     env_values = settings_from_env(os.environ)
     output = args.output or env_values.pop("output", "text")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..manifests import MODELS, json_schemas
-from ._inputs import emit_json
+from ._output import emit_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,8 @@ import argparse
 from collections import Counter
 
 from ..diagnostics import Diagnostic, ManifestError
-from ._inputs import add_manifest_arguments, emit_json, load_graph, print_warnings
+from ._manifest_inputs import add_manifest_arguments, load_graph
+from ._output import emit_json, print_warnings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

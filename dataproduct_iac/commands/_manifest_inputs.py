@@ -1,9 +1,10 @@
-"""Arguments shared by the commands that read manifests: PATH..., --values, --set."""
+"""What the commands that read manifests take from their command line: PATH..., --values, --set, the
+stack; and the graph loaded from them. (A ``_`` module: the CLI registers every other module of
+this package as a command.)"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -86,13 +87,3 @@ def load_graph(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     result = load(args.paths, value_sources(args), exclude=args.values)
     return result, resolve(result)
-
-
-def print_warnings(warnings: list[Diagnostic]) -> None:
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-
-
-def emit_json(payload: Any) -> None:
-    json.dump(payload, sys.stdout, indent=2, sort_keys=False, default=str)
-    sys.stdout.write("\n")
