@@ -10,6 +10,7 @@ from typing import Any
 
 import pulumi
 import pytest
+import yaml
 from helpers.cli import run_dataproduct
 from helpers.engine import RawMocks, is_secret
 from helpers.examples import PYTHON_PROGRAM_CONFIG
@@ -194,6 +195,8 @@ def test_python_program_example(preview: bool) -> None:
             "awssecretaccesskey": "example-only-secret-access-key",
         }
     assert "example-only-secret-access-key" not in plan.to_json()
+    declared = yaml.safe_load((ROOT / "examples" / "python-program" / "Pulumi.yaml").read_text())["config"]
+    assert {f"python-program:{k}" for k, v in declared.items() if v["secret"]} == set(PYTHON_PROGRAM_CONFIG)
 
 
 def _example_with_38gb(tmp_path: Path) -> Path:
