@@ -454,9 +454,7 @@ def parse_settings(
     ignored here; unknown keys are refused. Raises :class:`ManifestError`."""
     location = location or ConfigLocation()
     problems: list[Diagnostic] = []
-    values = _settings_values(config, location, problems)
-    region_text = engine_text(region).strip() if region is not None else ""
-    settings = _build_settings(values, project, stack, region_text or None, location, problems)
+    settings = _build_settings(config, project, stack, region, location, problems)
     if problems:
         raise ManifestError(problems)
     return settings
@@ -512,9 +510,7 @@ def parse_stack_config(
         location,
         problems,
     )
-    settings_values = _settings_values(text, location, problems)
-    region_text = engine_text(region).strip() if region is not None else ""
-    settings = _build_settings(settings_values, project, stack, region_text or None, location, problems)
+    settings = _build_settings(text, project, stack, region, location, problems)
     if problems:
         raise ManifestError(problems)
     sources = ValueSources(files=[values, *reversed(files)], secrets=secrets, environment=environment)
@@ -548,16 +544,19 @@ def default_environment(stack: str) -> str:
 
 
 def _build_settings(
-    values: dict[str, Any],
+    config: Mapping[str, Any],
     project: str,
     stack: str,
-    region: str | None,
+    region: Any,
     location: ConfigLocation,
     problems: list[Diagnostic],
 ) -> StackSettings:
+    """The settings of ``config``'s setting keys and the region; problems are collected."""
+    values = _settings_values(config, location, problems)
     values.setdefault("environment", default_environment(stack))
+    region_text = engine_text(region).strip() if region is not None else ""
     try:
-        return StackSettings(project=project, stack=stack, region=region, **values)
+        return StackSettings(project=project, stack=stack, region=region_text or None, **values)
     except SettingError as exc:
         problems.append(location.problem(to_camel(exc.attribute), exc.message))
         return StackSettings(project=project, stack=stack)
