@@ -171,7 +171,7 @@ def test_jwt_over_https(
 
 
 def test_health_all_good(fake: FakeTrino) -> None:
-    answer_health_check(fake, node_rows(5, version="480"), ["system", "icebase", "cache"])
+    answer_health_check(fake, node_rows(5, version=DEFAULT_TRINO_TAG), ["system", "icebase", "cache"])
     report = check_health(
         TrinoConnection(fake.url, "health"),
         desired_workers=5,
@@ -188,7 +188,8 @@ def test_health_all_good(fake: FakeTrino) -> None:
 
 
 def test_health_problems(fake: FakeTrino) -> None:
-    answer_health_check(fake, node_rows(3, version="479", draining=1), ["system", "icebase", "scratch"])
+    older = str(int(DEFAULT_TRINO_TAG) - 1)
+    answer_health_check(fake, node_rows(3, version=older, draining=1), ["system", "icebase", "scratch"])
     report = check_health(
         TrinoConnection(fake.url, "health"),
         desired_workers=5,
@@ -200,7 +201,7 @@ def test_health_problems(fake: FakeTrino) -> None:
     for f in report.problems:
         by_check.setdefault(f.check, []).append((f.severity, f.expected, f.actual))
     assert by_check["workers"] == [("warning", 5, 3)]
-    assert by_check["version"][0][0] == "warning" and by_check["version"][0][2] == ["479"]
+    assert by_check["version"][0][0] == "warning" and by_check["version"][0][2] == [older]
     assert ("error", ["cache", "icebase"], ["icebase", "scratch", "system"]) in by_check["catalogs"]
     assert any(s == "warning" for s, _, _ in by_check["catalogs"])  # 'scratch' is unexpected
     assert "1 shutting down" in next(f.message for f in report.findings if f.check == "workers")
