@@ -12,11 +12,10 @@ import time
 from collections import Counter
 from typing import Any
 
+import boto3
 import pytest
 
-boto3 = pytest.importorskip("boto3")
-
-from dataproduct_iac.aws_clients import (  # noqa: E402
+from dataproduct_iac.aws_clients import (
     ClientSettingError,
     ClientSettings,
     IncompleteReply,

@@ -19,15 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from helpers.aws import REGION, MotoServer, fake_aws_env
 from helpers.netem import Netem
 
-boto3 = pytest.importorskip("boto3")
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
-
-from dataproduct_iac.drift.live import (  # noqa: E402
+from dataproduct_iac.drift.live import (
     AwsClients,
     BucketTarget,
     DatabaseTarget,
@@ -38,9 +37,9 @@ from dataproduct_iac.drift.live import (  # noqa: E402
     exit_code,
     run_checks,
 )
-from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot  # noqa: E402
-from dataproduct_iac.scanner.glue import P_FINGERPRINT  # noqa: E402
-from dataproduct_iac.settings import StackSettings  # noqa: E402
+from dataproduct_iac.scanner import DatabaseNaming, ScanSettings, scan_depot
+from dataproduct_iac.scanner.glue import P_FINGERPRINT
+from dataproduct_iac.settings import StackSettings
 
 pytestmark = pytest.mark.integration
 

@@ -164,10 +164,6 @@ def test_find_project_dir(tmp_path: Path) -> None:
 @pytest.mark.skipif(
     shutil.which("pulumi") is None, reason="the Pulumi CLI is not installed (needed for a real preview)"
 )
-@pytest.mark.skipif(
-    not (ROOT / "Pulumi.yaml").exists() or not (ROOT / "stacks" / "Pulumi.local.yaml").exists(),
-    reason="the project's Pulumi.yaml and stacks/Pulumi.local.yaml are needed for a real preview",
-)
 def test_real_preview_of_the_local_stack(tmp_path: Path) -> None:
     """A real `pulumi preview` of the local stack on a file backend (AWS endpoints point at 127.0.0.1)."""
     from dataproduct_iac.engine.changes import group_events
