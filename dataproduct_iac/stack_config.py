@@ -388,6 +388,8 @@ def _decrypter(
         reason = "the stack file has no 'encryptionsalt' (not a passphrase-encrypted stack)"
     else:
         try:
+            # Optional: pulumi-crypto is not a runtime dependency (only the dev extra installs it), so an
+            # installed dataproduct plans secure values with a placeholder unless the user adds it.
             from pulumi_crypto import PassphraseCipher
         except ImportError:
             reason = "pulumi-crypto is not installed"

@@ -28,6 +28,9 @@ from ..ownership import ownership_of, products_by_member
 from ..policy.iam import UnsupportedCondition, denies_insecure_transport
 from ..settings import StackSettings
 from ..tags import Ownership, ownership, secret_tags
+from ..trino.client import TrinoConnection
+from ..trino.health import check_health
+from ..trino.render import render_cluster
 
 Status = Literal["in_sync", "drifted", "unknown"]
 Severity = Literal["high", "medium", "low", "info"]
@@ -507,19 +510,11 @@ def check_database(target: DatabaseTarget, aws: AwsClients) -> list[Finding]:
 def check_cluster(
     target: ClusterTarget, settings: StackSettings, trino_url: str, user: str = "dataproduct-drift"
 ) -> list[Finding]:
-    """Active workers vs replicas, catalogs vs desired, node version vs image tag.
-
-    Uses ``dataproduct_iac.trino.health.check_health`` (imported lazily); when that module or the
-    cluster cannot be reached, the check is ``unknown``.
+    """Active workers vs replicas, catalogs vs desired, node version vs image tag
+    (``dataproduct_iac.trino.health.check_health``); when the cluster cannot be reached, the check is
+    ``unknown``.
     """
     resource = f"trino cluster {target.name} ({trino_url})"
-    try:
-        from ..trino.client import TrinoConnection
-        from ..trino.health import check_health
-        from ..trino.render import render_cluster
-    except ImportError as exc:
-        why = f"unknown: the Trino health check is not available ({exc.name})"
-        return [Finding("high", resource, "health", "healthy", why, "unknown")]
     try:
         rendered = render_cluster(target.cluster, target.depots, target.depot_secrets, settings)
     except Exception as exc:  # the manifest does not render: nothing to compare with
