@@ -310,55 +310,67 @@ class _Builder:
         return items
 
     def flatten(self, node: yaml.MappingNode, merging: set[int]) -> None:
-        """PyYAML's ``SafeConstructor.flatten_mapping`` (merge keys ``<<`` and the value key ``=``),
-        with the pairs it copies counted against the budget and merges of a mapping into itself
-        reported (PyYAML recurses without end on both)."""
+        """Merge keys ``<<`` and the value key ``=`` as YAML 1.1 reads them, in place: the pairs of the
+        merged mappings join the node's own, except those whose key the node writes itself (an
+        override, not a duplicate) or an earlier merged mapping gave (``<<: [*a, *b]``: ``a`` wins).
+        The node's own pairs stay as written, so a key written twice is still reported by the builder,
+        and every key keeps its own line. The pairs copied are counted against the budget and merges of
+        a mapping into itself are reported (PyYAML's ``flatten_mapping`` recurses without end on both).
+        """
         if id(node) in merging:
             raise LimitExceeded(
                 node.start_mark.line + 1,
                 "a merge key (<<) merges a mapping into itself (a recursive anchor)",
             )
         merging.add(id(node))
-        merge: list[tuple[yaml.Node, yaml.Node]] = []
-        index = 0
-        while index < len(node.value):
-            key_node, value_node = node.value[index]
-            if key_node.tag == _MERGE_TAG:
-                del node.value[index]
-                if isinstance(value_node, yaml.MappingNode):
-                    self.flatten(value_node, merging)
-                    merge.extend(value_node.value)
-                elif isinstance(value_node, yaml.SequenceNode):
-                    submerge = []
-                    for subnode in value_node.value:
-                        if not isinstance(subnode, yaml.MappingNode):
-                            raise yaml.constructor.ConstructorError(
-                                "while constructing a mapping",
-                                node.start_mark,
-                                f"expected a mapping for merging, but found {subnode.id}",
-                                subnode.start_mark,
-                            )
-                        self.flatten(subnode, merging)
-                        submerge.append(subnode.value)
-                    for value in reversed(submerge):
-                        merge.extend(value)
-                else:
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                if key_node.tag == _VALUE_TAG:
+                    key_node.tag = _STR_TAG
+                own.append((key_node, value_node))
+                continue
+            if isinstance(value_node, yaml.MappingNode):
+                sources = [value_node]
+            elif isinstance(value_node, yaml.SequenceNode):
+                sources = value_node.value
+            else:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"expected a mapping or list of mappings for merging, but found {value_node.id}",
+                    value_node.start_mark,
+                )
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
                     raise yaml.constructor.ConstructorError(
                         "while constructing a mapping",
                         node.start_mark,
-                        f"expected a mapping or list of mappings for merging, but found {value_node.id}",
-                        value_node.start_mark,
+                        f"expected a mapping for merging, but found {source.id}",
+                        source.start_mark,
                     )
-                self.budget.take(len(merge), node)
-                self.budget.left += len(merge)  # counted for good when the mapping is built
-            elif key_node.tag == _VALUE_TAG:
-                key_node.tag = _STR_TAG
-                index += 1
-            else:
-                index += 1
+                self.flatten(source, merging)
+                merged.extend(source.value)
         merging.discard(id(node))
-        if merge:
-            node.value = merge + node.value
+        if len(own) == len(node.value):
+            return
+        given = {_key_text(key_node) for key_node, _ in own}
+        kept: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in merged:
+            text = _key_text(key_node)
+            if text is None or text not in given:
+                kept.append((key_node, value_node))
+                given.add(text)
+        self.budget.take(len(kept), node)
+        self.budget.left += len(kept)  # counted for good when the mapping is built
+        node.value = kept + own
+
+
+def _key_text(key_node: yaml.Node) -> str | None:
+    """What makes two keys of a mapping the same key to the builder (its text as written); ``None`` for a
+    collection as a key (never the same key: the builder reports it)."""
+    return key_node.value if isinstance(key_node, yaml.ScalarNode) else None
 
 
 def parse_documents(

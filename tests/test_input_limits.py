@@ -109,10 +109,10 @@ def test_a_manifest_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_
         (
             "a: &a {x: 1}\n"
             + "".join(
-                f"{k}: &{k} {{<<: [{','.join([f'*{p}'] * 9)}]}}\n"
+                f"{k}: &{k} {{<<: *{p}, " + ", ".join(f"{k}{i}: *{p}" for i in range(9)) + "}\n"
                 for p, k in zip("abcdefg", "bcdefgh", strict=True)
             ),
-            7,
+            5,
             "through aliases and merge keys (the limit of nodes per file)",
         ),
         ("a: [" + ",".join(["1"] * 150_000) + "]\n", 1, "holds more than 100,000 YAML nodes"),
@@ -135,6 +135,15 @@ def test_yaml_over_a_limit_is_one_located_error(text: str, line: int, message: s
     assert documents == []
     assert [(p.file, p.line, p.field) for p in problems] == [("f.yaml", line, "<yaml>")]
     assert message in problems[0].message
+
+
+def test_merging_one_mapping_many_times_costs_its_keys_once() -> None:
+    text = "a: &a {x: 1}\n" + "".join(
+        f"{k}: &{k} {{<<: [{','.join([f'*{p}'] * 9)}]}}\n" for p, k in zip("abcdefg", "bcdefgh", strict=True)
+    )
+    documents, problems = parse_documents(text, "f.yaml")
+    assert problems == []
+    assert documents[0].data == {name: {"x": 1} for name in "abcdefgh"}
 
 
 def test_limits_are_inclusive_and_documents_within_them_load() -> None:
