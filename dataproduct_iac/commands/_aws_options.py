@@ -14,38 +14,34 @@ from ..aws_clients import (
     ClientSettings,
 )
 
-FLAGS = ("connect_timeout", "read_timeout", "max_attempts", "retry_budget")
+_FLAG_TABLE: tuple[tuple[str, type, str, str, float], ...] = (
+    ("connect_timeout", float, "SECONDS", "seconds to wait for a connection", DEFAULT_CONNECT_TIMEOUT),
+    ("read_timeout", float, "SECONDS", "seconds to wait for a reply", DEFAULT_READ_TIMEOUT),
+    ("max_attempts", int, "N", "attempts per request, the first one included", DEFAULT_MAX_ATTEMPTS),
+    (
+        "retry_budget",
+        float,
+        "SECONDS",
+        "seconds one request may take with its retries; no retry starts after this",
+        DEFAULT_RETRY_BUDGET,
+    ),
+)
+"""Each flag: the :class:`~dataproduct_iac.aws_clients.ClientSettings` field it sets (the flag is its
+name with dashes), its type, metavar, help and the default without a stack setting."""
+
+FLAGS = tuple(field for field, *_ in _FLAG_TABLE)
 """The :class:`~dataproduct_iac.aws_clients.ClientSettings` fields the flags set (same names)."""
 
 
-def add_aws_arguments(parser: argparse.ArgumentParser, *, stack_keys: bool = True) -> None:
-    where = " (default: the stack's dataproduct:aws* setting, else %s)" if stack_keys else " (default %s)"
+def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS requests")
-    group.add_argument(
-        "--connect-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="seconds to wait for a connection" + where % DEFAULT_CONNECT_TIMEOUT,
-    )
-    group.add_argument(
-        "--read-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="seconds to wait for a reply" + where % DEFAULT_READ_TIMEOUT,
-    )
-    group.add_argument(
-        "--max-attempts",
-        type=int,
-        metavar="N",
-        help="attempts per request, the first one included" + where % DEFAULT_MAX_ATTEMPTS,
-    )
-    group.add_argument(
-        "--retry-budget",
-        type=float,
-        metavar="SECONDS",
-        help="seconds one request may take with its retries; no retry starts after this"
-        + where % DEFAULT_RETRY_BUDGET,
-    )
+    for field, kind, metavar, text, default in _FLAG_TABLE:
+        group.add_argument(
+            "--" + field.replace("_", "-"),
+            type=kind,
+            metavar=metavar,
+            help=f"{text} (default: the stack's dataproduct:aws* setting, else {default})",
+        )
 
 
 def aws_flags(args: argparse.Namespace) -> dict[str, Any]:
