@@ -407,6 +407,21 @@ def test_jdbc_urls_of_each_database() -> None:
     }
 
 
+def test_redshift_params_reach_the_jdbc_url() -> None:
+    """A Redshift depot's params are URL parameters, as for the other databases (they were dropped)."""
+    manifest = depot_manifest(DepotType.REDSHIFT)
+    manifest["depot"]["redshift"]["params"] = {"ssl": True, "tcpKeepAlive": "false"}
+    depot = Depot.model_validate(manifest)
+    secrets = [InstanceSecret.model_validate(secret_manifest("redshift-r", DepotType.REDSHIFT))]
+    cluster = Cluster.model_validate(cluster_manifest("redshift"))
+    problems: list[Problem] = []
+    catalogs, _ = render_catalogs(cluster, {"redshift": depot}, {"redshift": secrets}, SETTINGS, problems)
+    assert not problems
+    assert catalogs["redshift"].properties["connection-url"] == (
+        "jdbc:redshift://rs.example.com:5439/dev?ssl=true&tcpKeepAlive=false"
+    )
+
+
 def test_search_mongodb_and_kafka_catalogs() -> None:
     es = catalog_of(DepotType.ELASTICSEARCH)[0].properties
     assert es["elasticsearch.host"] == "es-0.example.com,es-1.example.com"

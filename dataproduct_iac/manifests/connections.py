@@ -222,23 +222,10 @@ class WasbsConnection(AzureConnection):
 _USER_PASSWORD = ("username", "password")
 
 
-class RedshiftConnection(Connection):
-    """Amazon Redshift."""
-
-    SECRET_KEYS: ClassVar[tuple[str, ...]] = (*_USER_PASSWORD, "awsaccesskeyid", "awssecretaccesskey")
-
-    subprotocol: str = "redshift"
-    host: str
-    port: Port = 5439
-    database: str
-    params: Params
-    scheme: str | None = None
-    bucket: str | None = None
-    relative_path: str | None = None
-
-
-class JdbcConnection(Connection):
-    """A database over JDBC, named by its subprotocol (postgresql, mysql, sqlserver, oracle, ...)."""
+class DatabaseServer(Connection):
+    """A database server addressed by JDBC subprotocol, host, port and database, with a user and
+    password in its instance secrets. The field order (subprotocol, host, port, database, params) is
+    the order of the manifest reference and the JSON Schema; each kind overrides the defaults."""
 
     SECRET_KEYS: ClassVar[tuple[str, ...]] = _USER_PASSWORD
 
@@ -249,42 +236,46 @@ class JdbcConnection(Connection):
     params: Params
 
 
-class PostgresConnection(Connection):
+class RedshiftConnection(DatabaseServer):
+    """Amazon Redshift."""
+
+    SECRET_KEYS: ClassVar[tuple[str, ...]] = (*_USER_PASSWORD, "awsaccesskeyid", "awssecretaccesskey")
+
+    subprotocol: str = "redshift"
+    port: Port = 5439
+    scheme: str | None = None
+    bucket: str | None = None
+    relative_path: str | None = None
+
+
+class JdbcConnection(DatabaseServer):
+    """A database over JDBC, named by its subprotocol (postgresql, mysql, sqlserver, oracle, ...)."""
+
+
+class PostgresConnection(DatabaseServer):
     """PostgreSQL."""
 
-    SECRET_KEYS: ClassVar[tuple[str, ...]] = _USER_PASSWORD
-
     subprotocol: str = "postgresql"
-    host: str
     port: Port = 5432
-    database: str
-    params: Params
 
 
-class MySqlConnection(Connection):
+class MySqlConnection(DatabaseServer):
     """MySQL (a server: the database is optional)."""
 
-    SECRET_KEYS: ClassVar[tuple[str, ...]] = _USER_PASSWORD
-
     subprotocol: str = "mysql"
-    host: str
     port: Port = 3306
-    database: str | None = None
-    params: Params
+    # The one database server whose database may be absent (the URL names the server only).
+    database: str | None = None  # type: ignore[assignment]
 
 
-class SqlServerConnection(Connection):
+class SqlServerConnection(DatabaseServer):
     """Microsoft SQL Server."""
 
-    SECRET_KEYS: ClassVar[tuple[str, ...]] = _USER_PASSWORD
-
     subprotocol: str = "sqlserver"
-    host: str
     port: Port = 1433
-    database: str
-    params: Params
 
 
+# Not a DatabaseServer: Oracle is addressed by a service, not a database.
 class OracleConnection(Connection):
     """Oracle, addressed by service name."""
 

@@ -26,9 +26,9 @@ from ..manifests.connections import (
     AzureConnection,
     BigQueryConnection,
     Connection,
+    DatabaseServer,
     DataFormat,
     GcsConnection,
-    JdbcConnection,
     KafkaConnection,
     MetastoreType,
     MongoDbConnection,
@@ -264,26 +264,22 @@ def _jdbc(catalog: _Catalog, connector: str, url: str) -> dict[str, str]:
     return props
 
 
-def _redshift(catalog: _Catalog, connection: RedshiftConnection) -> dict[str, str]:
-    url = _jdbc_url("redshift", connection.host, connection.port, connection.database, {})
-    return _jdbc(catalog, "redshift", url)
+_DATABASE_CONNECTORS: dict[type[DatabaseServer], str] = {
+    RedshiftConnection: "redshift",
+    PostgresConnection: "postgresql",
+    MySqlConnection: "mysql",
+    SqlServerConnection: "sqlserver",
+}
+"""The Trino connector of each database depot type; a JDBC depot's follows from its subprotocol
+(``TRINO_JDBC_CONNECTORS``)."""
 
 
-def _postgres(catalog: _Catalog, connection: PostgresConnection) -> dict[str, str]:
-    params = dict(connection.params)
-    url = _jdbc_url("postgresql", connection.host, connection.port, connection.database, params)
-    return _jdbc(catalog, "postgresql", url)
-
-
-def _mysql(catalog: _Catalog, connection: MySqlConnection) -> dict[str, str]:
-    url = _jdbc_url("mysql", connection.host, connection.port, None, dict(connection.params))
-    return _jdbc(catalog, "mysql", url)
-
-
-def _sqlserver(catalog: _Catalog, connection: SqlServerConnection) -> dict[str, str]:
-    params = dict(connection.params)
-    url = _jdbc_url("sqlserver", connection.host, connection.port, connection.database, params)
-    return _jdbc(catalog, "sqlserver", url)
+def _database(catalog: _Catalog, connection: DatabaseServer) -> dict[str, str]:
+    connector = _DATABASE_CONNECTORS.get(type(connection))
+    if connector is None:
+        connector = TRINO_JDBC_CONNECTORS[connection.subprotocol.lower()]  # trino_gap checked it
+    url = _jdbc_url(connector, connection.host, connection.port, connection.database, dict(connection.params))
+    return _jdbc(catalog, connector, url)
 
 
 def _oracle(catalog: _Catalog, connection: OracleConnection) -> dict[str, str]:
@@ -291,13 +287,6 @@ def _oracle(catalog: _Catalog, connection: OracleConnection) -> dict[str, str]:
         catalog.problem(f"depot {catalog.name}: an Oracle JDBC URL takes no params; give them as properties")
     url = _jdbc_url("oracle", connection.host, connection.port, connection.service, {})
     return _jdbc(catalog, "oracle", url)
-
-
-def _generic_jdbc(catalog: _Catalog, connection: JdbcConnection) -> dict[str, str]:
-    connector = TRINO_JDBC_CONNECTORS[connection.subprotocol.lower()]  # trino_gap checked it
-    params = dict(connection.params)
-    url = _jdbc_url(connector, connection.host, connection.port, connection.database, params)
-    return _jdbc(catalog, connector, url)
 
 
 def _snowflake(catalog: _Catalog, connection: SnowflakeConnection) -> dict[str, str]:
@@ -515,12 +504,8 @@ def _kafka(catalog: _Catalog, connection: KafkaConnection) -> dict[str, str]:
 
 _RENDERERS: list[tuple[type[Connection], Callable[[_Catalog, Connection], dict[str, str]]]] = [
     (ObjectStore, _lakehouse),  # type: ignore[list-item]
-    (RedshiftConnection, _redshift),  # type: ignore[list-item]
-    (PostgresConnection, _postgres),  # type: ignore[list-item]
-    (MySqlConnection, _mysql),  # type: ignore[list-item]
-    (SqlServerConnection, _sqlserver),  # type: ignore[list-item]
+    (DatabaseServer, _database),  # type: ignore[list-item]
     (OracleConnection, _oracle),  # type: ignore[list-item]
-    (JdbcConnection, _generic_jdbc),  # type: ignore[list-item]
     (SnowflakeConnection, _snowflake),  # type: ignore[list-item]
     (BigQueryConnection, _bigquery),  # type: ignore[list-item]
     (MongoDbConnection, _mongodb),  # type: ignore[list-item]
