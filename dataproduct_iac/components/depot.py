@@ -16,7 +16,7 @@ stack's settings.
 # of the args and the component at run time.
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
@@ -110,45 +110,37 @@ class DepotArgs:
         owned = ownership or owner_of(settings, owner=depot.owner)
         warnings = [w for w in [owned.warning(f"depot {depot.name!r}")] if w]
         wanted = sorted(set(collections))
-        if not isinstance(connection, S3Connection):
-            if not depot.depot.external:
-                warnings.append(
-                    f"depot {depot.name!r} is a {depot.depot_type.value} depot: nothing is created outside "
-                    "AWS, so its bucket or container is used as it is (as with external: true)"
-                )
-            return cls(
-                location=connection.location,
-                depot_name=depot.name,
-                depot_type=depot.depot_type,
-                external=True,
-                collections=wanted,
-                glue_database_names={c: settings.glue_database_name(depot.name, c) for c in wanted},
-                secret_arns=arns,
-                partition=settings.aws_partition,
-                tags=depot_tags(depot, settings, owned),
-                _manifest=depot,
-                _warnings=tuple(warnings),
-            )
         external = depot.depot.external
-        bucket = bucket_name or (connection.bucket if external else settings.bucket_name(connection.bucket))
-        return cls(
-            bucket=bucket,
+        if not isinstance(connection, S3Connection) and not external:
+            warnings.append(
+                f"depot {depot.name!r} is a {depot.depot_type.value} depot: nothing is created outside "
+                "AWS, so its bucket or container is used as it is (as with external: true)"
+            )
+        # What the args of every object-store depot hold; the two kinds add to it.
+        lakehouse = cls(
             depot_name=depot.name,
             depot_type=depot.depot_type,
-            prefix=connection.prefix,
-            external=external,
             collections=wanted,
             glue_database_names={c: settings.glue_database_name(depot.name, c) for c in wanted},
             secret_arns=arns,
+            partition=settings.aws_partition,
+            tags=depot_tags(depot, settings, owned),
+            _manifest=depot,
+            _warnings=tuple(warnings),
+        )
+        if not isinstance(connection, S3Connection):
+            return replace(lakehouse, location=connection.location, external=True)
+        bucket = bucket_name or (connection.bucket if external else settings.bucket_name(connection.bucket))
+        return replace(
+            lakehouse,
+            bucket=bucket,
+            prefix=connection.prefix,
+            external=external,
             kms_key_id=settings.kms_key_id,
             tls_only_policy=settings.tls_only_policy,
             access_policies=settings.create_access,
             read_policy_name=settings.physical_name(f"{depot.name}-read", max_length=128),
             write_policy_name=settings.physical_name(f"{depot.name}-write", max_length=128),
-            partition=settings.aws_partition,
-            tags=depot_tags(depot, settings, owned),
-            _manifest=depot,
-            _warnings=tuple(warnings),
         )
 
 
@@ -361,22 +353,32 @@ class Depot(pulumi.ComponentResource):
         read_policy: pulumi.Output[str],
         write_policy: pulumi.Output[str],
     ) -> None:
-        child = pulumi.ResourceOptions(parent=self)
-        self.read_access = aws.iam.Policy(
-            f"{name}-read",
-            name=args.read_policy_name if args.read_policy_name is not None else f"{self.depot_name}-read",
-            description=location.apply(lambda loc: f"Read {loc}"),
-            policy=read_policy,
-            tags=args.tags,
-            opts=child,
+        self.read_access = self._access_policy(
+            name, "read", args.read_policy_name, "Read", read_policy, args, location
         )
-        self.write_access = aws.iam.Policy(
-            f"{name}-write",
-            name=args.write_policy_name if args.write_policy_name is not None else f"{self.depot_name}-write",
-            description=location.apply(lambda loc: f"Read and write {loc}"),
-            policy=write_policy,
+        self.write_access = self._access_policy(
+            name, "write", args.write_policy_name, "Read and write", write_policy, args, location
+        )
+
+    def _access_policy(
+        self,
+        name: str,
+        access: str,
+        policy_name: pulumi.Input[str] | None,
+        verb: str,
+        policy: pulumi.Output[str],
+        args: DepotArgs,
+        location: pulumi.Output[Any],
+    ) -> aws.iam.Policy:
+        """The ``aws.iam.Policy`` ``<name>-<access>`` (physical name ``policy_name``, default
+        ``<depot_name>-<access>``) holding ``policy``, described as ``<verb> <location>``."""
+        return aws.iam.Policy(
+            f"{name}-{access}",
+            name=policy_name if policy_name is not None else f"{self.depot_name}-{access}",
+            description=location.apply(lambda loc: f"{verb} {loc}"),
+            policy=policy,
             tags=args.tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _managed_bucket(self, name: str, args: DepotArgs) -> aws.s3.Bucket:
