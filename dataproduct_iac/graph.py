@@ -104,9 +104,6 @@ class Graph:
     def dependencies(self, key: NodeKey) -> list[NodeKey]:
         return sorted(self._indexed().targets.get(key, ()), key=_sort_key)
 
-    def dependents(self, key: NodeKey) -> list[NodeKey]:
-        return sorted(self._indexed().sources.get(key, ()), key=_sort_key)
-
     def of_kind(self, kind: str) -> list[Node]:
         return [self.nodes[k] for k in self._indexed().by_kind.get(kind, ())]
 
@@ -153,10 +150,8 @@ class _Index:
     def __init__(self, graph: Graph, stamp: tuple[int, ...]) -> None:
         self.stamp = stamp
         self.targets: dict[NodeKey, set[NodeKey]] = defaultdict(set)
-        self.sources: dict[NodeKey, set[NodeKey]] = defaultdict(set)
         for edge in graph.edges:
             self.targets[edge.source].add(edge.target)
-            self.sources[edge.target].add(edge.source)
         self.by_kind: dict[str, list[NodeKey]] = defaultdict(list)
         self.by_bundle: dict[str, list[NodeKey]] = defaultdict(list)
         for key in graph.order:

@@ -16,14 +16,6 @@ from .diagnostics import Diagnostic
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
 
-def expand_paths(
-    paths: Sequence[str | Path], exclude: Iterable[str | Path] = ()
-) -> tuple[list[Path], list[Diagnostic]]:
-    """Files to load: files as given, directories recursively (``*.yaml``/``*.yml``), globs expanded."""
-    files, problems = expand_path_strings(paths, exclude, RealPaths())
-    return [Path(f) for f in files], problems
-
-
 def is_below(path: str, directory: str) -> bool:
     """``Path(path).is_relative_to(directory)`` for two resolved (absolute, normalised) paths."""
     prefix = directory if directory.endswith(os.sep) else directory + os.sep
@@ -166,7 +158,8 @@ def _segment_regex(part: str) -> str:
 def expand_path_strings(
     paths: Sequence[str | Path], exclude: Iterable[str | Path], real_paths: RealPaths
 ) -> tuple[list[str], list[Diagnostic]]:
-    """expand_paths with the files as strings (spelled as ``str(Path(...))`` would)."""
+    """Files to load, as strings (spelled as ``str(Path(...))`` would): files as given, directories
+    recursively (``*.yaml``/``*.yml``), globs expanded; a problem for each path that names nothing."""
     excluded = {real_paths.real(p) for p in exclude}
     found: list[str] = []
     problems: list[Diagnostic] = []

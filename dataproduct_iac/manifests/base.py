@@ -350,13 +350,3 @@ class ResourceMeta(StrictModel):
     def key(self) -> tuple[str, str]:
         """The identity of this resource in the graph: (kind, name)."""
         return (self.KIND, self.name)
-
-
-class ResourceEntry(StrictModel):
-    """A reference of the form ``refType`` + ``ref`` (data product inputs, outputs, resource, ports)."""
-
-    ref_type: str = Field(default="dataos", alias="refType")
-    ref: str
-    description: str | None = None
-    purpose: str | None = None
-    meta: dict[str, Any] = Field(default_factory=new_dict)

@@ -417,9 +417,6 @@ BLOCK_MODELS: dict[str, type[Connection]] = {
 }
 """The model of each block name (``postgresql:`` holds a PostgreSQL connection under any type)."""
 
-OBJECT_STORES = (S3Connection, GcsConnection, AzureConnection)
-"""Connections whose data lives in files (collections are Glue databases)."""
-
 
 # -- Trino -----------------------------------------------------------------------------------------
 

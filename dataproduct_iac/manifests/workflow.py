@@ -300,11 +300,6 @@ class JobSpecBase(StrictModel):
     def stack_name(self) -> str:
         return self.stack.split(":", 1)[0]
 
-    @property
-    def stack_version(self) -> str | None:
-        _, _, version = self.stack.partition(":")
-        return version or None
-
 
 class ScannerJobSpec(JobSpecBase):
     """A scanner job (``stack: scanner:<version>``): ``stackSpec`` says what it scans."""

@@ -30,7 +30,6 @@ _DURATION_SECONDS = {
     "h": Decimal(3600),
     "d": Decimal(86400),
 }
-DURATION_UNITS = tuple(_DURATION_SECONDS)
 
 GIB = 2**30
 
