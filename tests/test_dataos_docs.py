@@ -2,8 +2,9 @@
 
 Every example is classified by reading DataOS's reference pages: a valid one validates (with its
 placeholder values and companion manifests), a broken one is refused with an error at the line of
-its defect. The exceptions that hold today are listed, each with its reason, in
-``known_mismatches.yaml``; an entry that no longer holds fails the test, so the list only shrinks.
+its defect. The exceptions that hold today are listed, each with its reason and the errors it
+gets, in ``known_mismatches.yaml``; an entry that no longer holds, or whose recorded errors are no
+longer the ones it gets, fails the test: the list only shrinks and its reasons cannot go stale.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ def _tool() -> Any:
 
 corpus_tool = _tool()
 CLASSIFICATION: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "classification.yaml").read_text())
-KNOWN: dict[str, dict[str, str]] = yaml.safe_load((CORPUS / "known_mismatches.yaml").read_text()) or {}
-KNOWN_REFUSED: dict[str, str] = KNOWN.get("refused") or {}
-KNOWN_ACCEPTED: dict[str, str] = KNOWN.get("accepted") or {}
+KNOWN: dict[str, dict[str, dict[str, Any]]] = (
+    yaml.safe_load((CORPUS / "known_mismatches.yaml").read_text()) or {}
+)
+KNOWN_REFUSED: dict[str, dict[str, Any]] = KNOWN.get("refused") or {}
+KNOWN_ACCEPTED: dict[str, dict[str, Any]] = KNOWN.get("accepted") or {}
 VALID = sorted(i for i, e in CLASSIFICATION.items() if e["status"] == "valid")
 BROKEN = sorted(i for i, e in CLASSIFICATION.items() if e["status"] == "broken")
 
@@ -80,11 +83,31 @@ def test_every_example_names_its_source() -> None:
         assert head.startswith(f"# source: {first['path']}"), ident
 
 
-def test_known_mismatches_are_examples_with_a_reason() -> None:
-    for ident, reason in KNOWN_REFUSED.items():
-        assert CLASSIFICATION[ident]["status"] == "valid" and reason.strip(), ident
-    for ident, reason in KNOWN_ACCEPTED.items():
-        assert CLASSIFICATION[ident]["status"] == "broken" and reason.strip(), ident
+def test_known_mismatches_are_examples_with_a_reason_and_their_errors() -> None:
+    for section, status in ((KNOWN_REFUSED, "valid"), (KNOWN_ACCEPTED, "broken")):
+        for ident, entry in section.items():
+            assert CLASSIFICATION[ident]["status"] == status, ident
+            assert set(entry) == {"reason", "errors"} and entry["reason"].strip(), ident
+            for error in entry["errors"]:
+                assert set(error) == {"line", "field", "says"} and error["says"].strip(), ident
+    assert all(KNOWN_REFUSED[ident]["errors"] for ident in KNOWN_REFUSED)
+
+
+def recorded_errors_differ(ident: str, diagnostics: list[Diagnostic]) -> str | None:
+    """How the errors an example gets differ from those its known_mismatches entry records (each
+    error of the example at its line and field, its message holding the recorded words); ``None``
+    when they agree."""
+    recorded = KNOWN_REFUSED.get(ident) or KNOWN_ACCEPTED[ident]
+    errors = [d for d in diagnostics if d.severity == "error"]
+    wanted = sorted((e["line"], e["field"]) for e in recorded["errors"])
+    got = sorted((d.line, d.field) for d in errors)
+    if wanted != got:
+        return f"recorded errors at {wanted}, gets them at {got}"
+    for error in recorded["errors"]:
+        messages = [d.message for d in errors if (d.line, d.field) == (error["line"], error["field"])]
+        if not any(error["says"] in message for message in messages):
+            return f"line {error['line']} {error['field']}: recorded {error['says']!r}, says {messages}"
+    return None
 
 
 @pytest.mark.parametrize("ident", VALID)
@@ -92,6 +115,8 @@ def test_valid_example_validates(ident: str) -> None:
     diagnostics = outcome(ident)
     if ident in KNOWN_REFUSED:
         assert diagnostics, f"{ident} validates now: remove it from known_mismatches.yaml (refused)"
+        differs = recorded_errors_differ(ident, diagnostics)
+        assert differs is None, f"{ident}: known_mismatches.yaml is stale (re-derive its reason): {differs}"
         return
     assert not diagnostics, _shown(diagnostics)
 
@@ -113,6 +138,8 @@ def test_broken_example_is_refused_at_its_defect(ident: str) -> None:
     found = at_defect(ident, diagnostics)
     if ident in KNOWN_ACCEPTED:
         assert not found, f"{ident} is refused at its defect now: remove it from known_mismatches.yaml"
+        differs = recorded_errors_differ(ident, diagnostics)
+        assert differs is None, f"{ident}: known_mismatches.yaml is stale (re-derive its reason): {differs}"
         return
     entry = CLASSIFICATION[ident]
     assert diagnostics, f"{ident} is broken ({entry['reason']}) but validates"
