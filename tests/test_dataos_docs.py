@@ -171,3 +171,23 @@ def test_template_text_is_refused_where_it_is_and_named_groups_are_not_template_
         (15, "workflow.dag[0].spec.stackSpec.sourceConfig.config.tableFilterPattern.includes[1]")
     ]
     assert found[0].message.startswith("'<tablename>' is template text from an example")
+
+
+@pytest.mark.parametrize("engine", ["minerva", "themis"])
+def test_companions_of_a_cluster_hold_the_depots_it_lists(tmp_path: Path, engine: str) -> None:
+    (tmp_path / corpus_tool.EXAMPLE).write_text(
+        f"name: query\nversion: v1\ntype: cluster\ncluster:\n  compute: query-default\n  type: {engine}\n"
+        f"  {engine}:\n    depots:\n      - address: dataos://lakehouse\n",
+        encoding="utf-8",
+    )
+    manifests, _ = corpus_tool.companions(tmp_path)
+    assert [(m["type"], m["name"]) for m in manifests if m["type"] == "depot"] == [("depot", "lakehouse")]
+
+
+def test_the_companions_kept_are_the_ones_the_tool_writes() -> None:
+    for ident in VALID:
+        folder = CORPUS / ident
+        manifests, _ = corpus_tool.companions(folder)
+        kept = folder / corpus_tool.COMPANIONS
+        on_disk = list(yaml.safe_load_all(kept.read_text(encoding="utf-8"))) if kept.exists() else []
+        assert on_disk == manifests, f"{ident}: run tools/dataos_docs_corpus.py companions"

@@ -464,8 +464,9 @@ def _walk_manifest(document: Any, needs: _Needs) -> None:
                     needs.depots.setdefault(depot, {"r"})
     elif kind == "cluster":
         spec = _mapping(document, "cluster")
-        minerva = _mapping(spec, "minerva")
-        for entry in minerva.get("depots") or []:
+        listed = [*(_mapping(spec, "minerva").get("depots") or [])]
+        listed += _mapping(spec, "themis").get("depots") or []
+        for entry in listed:
             depot = _depot_of(entry.get("address")) if isinstance(entry, dict) else None
             if depot:
                 needs.depots.setdefault(depot, {"r"})
