@@ -5,8 +5,10 @@ keys), types and defaults; :mod:`dataproduct_iac.stack_config` reads them from s
 ``pulumi up`` passes them. Library users construct it directly.
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .aws_clients import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -54,6 +56,38 @@ def glue_name(text: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", text.lower())[:255]
 
 
+_Settings = TypeVar("_Settings")
+
+
+def _defaults_may_be_omitted(cls: type[_Settings]) -> type[_Settings]:
+    """Says at run time what the defaults already say: a field with a default may be omitted.
+
+    Pulumi's component analyzer (``pulumi.provider.experimental``), which infers the package schema other
+    Pulumi languages use, calls a property optional only when its annotation admits ``None`` (or a
+    ``TypedDict`` marks it ``NotRequired``); it does not look at dataclass defaults. So each field with
+    a default and an annotation without ``None`` is annotated ``T | None`` here, and
+    :func:`_fill_defaults` turns a ``None`` given for one into its default: the attribute itself is
+    never ``None``, as the annotation in the source (what type checkers read) says."""
+    for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if _default(spec) is not None and not isinstance(spec.type, str):
+            cls.__annotations__[spec.name] = spec.type | None
+    return cls
+
+
+def _default(spec: "dataclasses.Field[Any]") -> Any:
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return None if spec.default is dataclasses.MISSING else spec.default
+
+
+def _fill_defaults(settings: object) -> None:
+    """Fields given as ``None`` get their default (see :func:`_defaults_may_be_omitted`)."""
+    for spec in dataclasses.fields(settings):  # type: ignore[arg-type]
+        if getattr(settings, spec.name) is None:
+            setattr(settings, spec.name, _default(spec))
+
+
+@_defaults_may_be_omitted
 @dataclass
 class StackSettings:
     """What a stack decides beyond the manifests: environment, naming, safety and images."""
@@ -115,6 +149,7 @@ class StackSettings:
     """Seconds one AWS request may take with all its retries: no retry starts after this."""
 
     def __post_init__(self) -> None:
+        _fill_defaults(self)
         try:
             self.aws_client_settings()
         except ClientSettingError as exc:

@@ -9,6 +9,7 @@ After a deliberate change of an Args or Output annotation, rewrite the snapshot 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import json
@@ -32,6 +33,7 @@ from dataproduct_iac.components.provider import component_provider, schema
 from dataproduct_iac.placeholders import ValueSources, read_values_file
 from dataproduct_iac.placeholders import resolve as fill
 from dataproduct_iac.plan import Plan, run_program
+from dataproduct_iac.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = Path(__file__).parent / "snapshots" / "schema.json"
@@ -203,3 +205,37 @@ def test_another_language_constructs_a_workflow_job() -> None:
     plan = construct("WorkflowJob", {"workflow": workflow})
     (job,) = [r for r in plan.registrations if r.type == "kubernetes:batch/v1:Job"]
     assert job.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.36"
+
+
+def test_settings_with_a_default_are_not_required_inputs() -> None:
+    """The analyzer calls a property required unless its annotation admits None; every StackSettings
+    field has a default, so another language may give any subset of them."""
+    settings = schema()["types"][f"{PACKAGE}:index:StackSettings"]
+    without_default = [
+        f.name
+        for f in dataclasses.fields(StackSettings)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    assert without_default == []
+    assert settings.get("required", []) == []
+    assert "protect" in settings["properties"] and "trinoTag" in settings["properties"]
+
+
+def test_another_language_gives_only_the_settings_it_changes() -> None:
+    workflow = {
+        "name": "ingest",
+        "version": "v1",
+        "type": "workflow",
+        "workflow": {"dag": [{"name": "report", "spec": {"stack": "flare:7.0", "stackSpec": {}}}]},
+    }
+    plan = construct(
+        "WorkflowJob",
+        {"workflow": workflow, "settings": {"namespace": "jobs", "stackImages": {"flare": "acme/flare:7"}}},
+    )
+    (job,) = [r for r in plan.registrations if r.type == "kubernetes:batch/v1:Job"]
+    assert job.inputs["metadata"]["namespace"] == "jobs"
+    assert job.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == "acme/flare:7"
+
+
+def test_a_setting_given_as_none_takes_its_default() -> None:
+    assert StackSettings(protect=None, tags=None, namespace=None) == StackSettings()  # type: ignore[arg-type]
