@@ -117,6 +117,37 @@ def test_callers_protect_holds_for_every_child(protect: bool) -> None:
     assert all(r.protect is protect for r in children), [(r.name, r.protect) for r in children]
 
 
+@pytest.mark.parametrize("protect", [True, False, None])
+def test_protect_of_a_bundle_holds_for_the_data_of_its_members(protect: bool | None) -> None:
+    """A depot and a secret created under a Bundle (nested in another) take the protect the outer
+    bundle was given; given nowhere, their data is protected and nothing else is."""
+
+    def program_() -> None:
+        outer = Bundle("outer", BundleArgs(), pulumi.ResourceOptions(protect=protect))
+        inner = Bundle("inner", BundleArgs(), pulumi.ResourceOptions(parent=outer))
+        member = pulumi.ResourceOptions(parent=inner)
+        InstanceSecret("s", InstanceSecretArgs(data={"k": "v"}), member)
+        Depot("d", DepotArgs(bucket="b", collections=["c"]), member)
+
+    regs = by_name(run_program(program_, project="p", stack="dev"))
+    data = [regs[name].protect for name in ("s-secret", "d-bucket", "d-c-db")]
+    assert data == [protect is not False] * 3
+    assert regs["d-versioning"].protect is (protect is True)
+    assert regs["s-version"].protect is (protect is True)
+
+
+def test_the_components_read_no_private_state_of_the_sdk() -> None:
+    """What the caller decided arrives through public options (``opts``), not the SDK's private
+    ``Resource._protect`` (which may change without notice)."""
+    package = Path(__file__).resolve().parent.parent / "dataproduct_iac"
+    readers = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py"))
+        if re.search(r"\b_protect\b", path.read_text(encoding="utf-8"))
+    ]
+    assert readers == []
+
+
 def traffic_graph() -> Any:
     sources = ValueSources(files=[read_values_file(EXAMPLE / "values.yaml")], environment={})
     return resolve(load([EXAMPLE / "manifests"], sources))

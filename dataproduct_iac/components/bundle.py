@@ -16,7 +16,7 @@ from ..manifests import Bundle as BundleModel
 from ..settings import StackSettings
 from ..tags import Ownership, kubernetes_labels
 from ..tags import ownership as owner_of
-from .options import coerce_args
+from .options import coerce_args, decided_protect
 
 TYPE = "dataproduct:index:Bundle"
 
@@ -94,6 +94,7 @@ class Bundle(pulumi.ComponentResource):
     def __init__(self, name: str, args: BundleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(BundleArgs, args)  # a mapping when another Pulumi language constructs it
         super().__init__(TYPE, name, None, opts)
+        decided_protect(self, opts)  # its members take it
         self.model = args._manifest
         self.bundle_name = args.bundle_name or name
         self.namespaces: dict[str, k8s.core.v1.Namespace] = {}

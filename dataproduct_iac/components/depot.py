@@ -276,7 +276,7 @@ class Depot(pulumi.ComponentResource):
         self.glue_databases: dict[str, aws.glue.CatalogDatabase] = {}
         self.read_access: aws.iam.Policy | None = None
         self.write_access: aws.iam.Policy | None = None
-        self._keep_data = data_protection(self)
+        self._keep_data = data_protection(self, opts)
         bucket_name: pulumi.Output[Any] = pulumi.Output.from_input(None)
         bucket_arn: pulumi.Output[Any] = pulumi.Output.from_input(None)
         location: pulumi.Output[Any] = pulumi.Output.from_input(None)

@@ -5,6 +5,7 @@ import dataclasses
 import inspect
 import types
 import typing
+import weakref
 from collections import abc
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -13,16 +14,35 @@ import pulumi
 
 from ..errors import ComponentArgsError
 
+_DECIDED: "weakref.WeakKeyDictionary[pulumi.Resource, bool]" = weakref.WeakKeyDictionary()
+"""The ``protect`` decided for each component of this package that was given one or took one from its
+parent: what its children inherit. (Pulumi keeps what a resource inherited private.)"""
 
-def data_protection(component: pulumi.ComponentResource) -> bool | None:
+
+def decided_protect(component: pulumi.ComponentResource, opts: pulumi.ResourceOptions | None) -> bool | None:
+    """The ``protect`` decided for ``component``, remembered for components created under it.
+
+    Decided means given in the caller's options, or decided for the parent when the parent is one of this
+    package's components (a Bundle holding it, however deep). ``None``: nobody decided. A parent from
+    elsewhere does not tell what it inherited (the SDK has no public way to read it): its protection
+    counts for the children when the component's own options repeat it.
+    """
+    decided = opts.protect if opts is not None else None
+    if decided is None and opts is not None and opts.parent is not None:
+        decided = _DECIDED.get(opts.parent)
+    if decided is not None:
+        _DECIDED[component] = decided
+    return decided
+
+
+def data_protection(component: pulumi.ComponentResource, opts: pulumi.ResourceOptions | None) -> bool | None:
     """``protect`` for a component's data-holding children (a bucket, a Glue database, a secret).
 
-    When nobody decided (no ``protect`` in the caller's options, none inherited from a parent), the
-    data is protected: ``True``. Otherwise ``None``: the child inherits the component's protection,
-    so the caller's ``protect=False`` (or ``True``) holds for every child.
+    When nobody decided (:func:`decided_protect`), the data is protected: ``True``. Otherwise ``None``:
+    the child inherits the component's protection, which the SDK takes from the same options, so the
+    caller's ``protect=False`` (or ``True``) holds for every child.
     """
-    decided: bool | None = getattr(component, "_protect", None)
-    return True if decided is None else None
+    return True if decided_protect(component, opts) is None else None
 
 
 T = TypeVar("T")

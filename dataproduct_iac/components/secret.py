@@ -144,7 +144,7 @@ class InstanceSecret(pulumi.ComponentResource):
         self.acl = Acl(args.acl or Acl.READ)
         for warning in args._warnings:
             pulumi.log.warn(warning, resource=self)
-        keep = data_protection(self)
+        keep = data_protection(self, opts)
         self.secret = aws.secretsmanager.Secret(
             f"{name}-secret",
             name=args.secret_name if args.secret_name is not None else name,
