@@ -276,3 +276,26 @@ def test_a_bundle_orders_jobs_of_other_stacks_after_what_they_depend_on(tmp_path
     order = [key for key in graph.order if key[0] == "workflow"]
     assert order == [("workflow", "ingest"), ("workflow", "quality")]
     assert ("workflow", "ingest") in graph.dependencies(("workflow", "quality"))
+
+
+def test_a_soda_list_of_datasets_is_refused_pointing_at_stackspec_inputs(tmp_path: Path) -> None:
+    shown = errors_of(
+        tmp_path,
+        """
+        name: profile
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: profile
+              spec:
+                stack: soda+python:1.0
+                soda:
+                  - dataset: dataos://lake:retail/customer
+                    profile: {columns: ['*']}
+        """,
+    )
+    assert len(shown) == 1 and shown[0].endswith(
+        ":9: workflow.dag[0].spec.soda: the soda stack reads its datasets from stackSpec.inputs (a list of "
+        "{dataset, checks, profile, ...}, as the soda stack's reference documents it): move this list there"
+    ), shown

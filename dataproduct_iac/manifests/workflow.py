@@ -333,6 +333,16 @@ class StackJobSpec(JobSpecBase):
     soda: dict[str, Any] | None = None
     alpha: dict[str, Any] | None = None
 
+    @field_validator("soda", mode="before")
+    @classmethod
+    def _soda_block(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            raise ValueError(
+                "the soda stack reads its datasets from stackSpec.inputs (a list of {dataset, checks, "
+                "profile, ...}, as the soda stack's reference documents it): move this list there"
+            )
+        return value
+
     @model_validator(mode="after")
     def _container_spec(self) -> StackJobSpec:
         if self.stack_name == CONTAINER_STACK and self.stack_spec is not None:
