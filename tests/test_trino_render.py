@@ -728,3 +728,11 @@ def test_arrow_connectors_get_the_jvm_arguments_trino_requires(
         ]
     plain = render_cluster(small_cluster(catalogs=[{"name": "m", "type": "memory"}]), {}, {}, SETTINGS)
     assert "--sun-misc-unsafe-memory-access=allow" not in plain.worker.jvm_options
+
+
+def test_log_levels_written_in_any_case_render_in_upper_case() -> None:
+    rendered = render_cluster(
+        small_cluster(debug={"logLevel": "debug", "trinoLogLevel": "Warn"}), {}, {}, SETTINGS
+    )
+    for config_map in (rendered.names.coordinator, rendered.names.worker):
+        assert props(rendered, config_map, "log.properties") == {"io.trino": "WARN", "io.airlift": "DEBUG"}

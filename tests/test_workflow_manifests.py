@@ -299,3 +299,39 @@ def test_a_soda_list_of_datasets_is_refused_pointing_at_stackspec_inputs(tmp_pat
         ":9: workflow.dag[0].spec.soda: the soda stack reads its datasets from stackSpec.inputs (a list of "
         "{dataset, checks, profile, ...}, as the soda stack's reference documents it): move this list there"
     ), shown
+
+
+@pytest.mark.parametrize("written", ["INFO", "info", "Info", "iNfO"])
+def test_a_job_log_level_is_read_in_any_case_and_kept_in_upper_case(tmp_path: Path, written: str) -> None:
+    manifest = workflow(
+        tmp_path,
+        f"""
+        name: ingest
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: load
+              spec: {{stack: 'flare:7.0', logLevel: {written}, stackSpec: {{}}}}
+        """,
+    )
+    assert manifest.workflow.dag[0].inline_spec.log_level == "INFO"
+
+
+def test_a_job_log_level_outside_the_documented_ones_is_refused_naming_them(tmp_path: Path) -> None:
+    shown = errors_of(
+        tmp_path,
+        """
+        name: ingest
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: load
+              spec: {stack: 'flare:7.0', logLevel: Verbose, stackSpec: {}}
+        """,
+    )
+    assert len(shown) == 1 and shown[0].endswith(
+        ":7: workflow.dag[0].spec.logLevel: Input should be 'DEBUG', 'INFO', 'WARN', 'WARNING' or 'ERROR' "
+        "(got 'Verbose')"
+    ), shown

@@ -10,15 +10,13 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from .base import ResourceMeta, StrictModel, StrictName, new_dict, new_list, raise_at
 from .depot import SecretRef
 from .refs import DatasetAddress, parse_address
-from .values import CronExpression, TimeZone
+from .values import CronExpression, LogLevel, TimeZone
 from .workflow import DataosSecret, Resources
 
 CONF_ENV = re.compile(r"^CONF__(?P<file>[a-z][a-z0-9-]*)__(?P<key>[A-Za-z0-9][A-Za-z0-9._-]*)$")
 JVM_ENV = "JVM__opts"
 _PLAIN_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CATALOG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 
 
 def _as_text(value: Any) -> Any:

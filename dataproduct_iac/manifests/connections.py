@@ -16,10 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from .base import StrictModel, new_dict
-
-
-def _upper(value: Any) -> Any:
-    return value.upper() if isinstance(value, str) else value
+from .values import upper_case as _upper
 
 
 def any_case(enum: type[StrEnum], *extra: str) -> WithJsonSchema:

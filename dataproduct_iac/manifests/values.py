@@ -1,13 +1,14 @@
-"""Validated scalar types shared by manifests: Kubernetes quantities, cron expressions, time zones."""
+"""Validated scalar types shared by manifests: Kubernetes quantities, cron expressions, time zones,
+log levels; and how a name the manifests accept in any case is read (:func:`upper_case`)."""
 
 from __future__ import annotations
 
 import re
 import zoneinfo
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 _QUANTITY = re.compile(
     r"^(?P<num>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$"
@@ -156,3 +157,30 @@ def _check_timezone(value: str) -> str:
 
 
 TimeZone = Annotated[str, AfterValidator(_check_timezone), Field(description="An IANA time zone, e.g. UTC.")]
+
+
+def upper_case(value: Any) -> Any:
+    """A name the manifests accept in any case (depot types, formats, log levels), read in upper case."""
+    return value.upper() if isinstance(value, str) else value
+
+
+def _any_case_levels(levels: Any) -> WithJsonSchema:
+    """Schema of the log levels of the ``Literal`` type ``levels``, in the spellings DataOS's own examples
+    use (``INFO``, ``info``, ``Info``; the model reads any case)."""
+    names: tuple[str, ...] = get_args(levels)
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [*names, *(n.lower() for n in names), *(n.capitalize() for n in names)],
+            "description": "Any case; read in upper case.",
+        }
+    )
+
+
+_TrinoLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+LogLevel = Annotated[_TrinoLevel, BeforeValidator(upper_case), _any_case_levels(_TrinoLevel)]
+"""A cluster's log level (Trino's log.properties levels), written in any case, kept in upper case."""
+_JobLevel = Literal["DEBUG", "INFO", "WARN", "WARNING", "ERROR"]
+JobLogLevel = Annotated[_JobLevel, BeforeValidator(upper_case), _any_case_levels(_JobLevel)]
+"""A workflow job's log level, written in any case (DataOS's examples write INFO, info and Info),
+kept in upper case."""

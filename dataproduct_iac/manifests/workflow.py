@@ -24,7 +24,7 @@ from pydantic import (
 
 from .base import ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at, reraisable
 from .refs import DatasetAddress, parse_address
-from .values import CronExpression, Quantity, TimeZone, parse_quantity
+from .values import CronExpression, JobLogLevel, Quantity, TimeZone, parse_quantity
 
 SCANNER_STACK = "scanner"
 CONTAINER_STACK = "container"
@@ -266,7 +266,7 @@ class JobSpecBase(StrictModel):
     title: str | None = None
     description: str | None = None
     tags: list[str] = Field(default_factory=new_list)
-    log_level: Literal["DEBUG", "INFO", "WARN", "WARNING", "ERROR"] = "INFO"
+    log_level: JobLogLevel = "INFO"
     configs: dict[str, Any] = Field(default_factory=new_dict)
     envs: dict[str, EnvValue] = Field(default_factory=new_dict)
     secrets: list[str] = Field(default_factory=new_list)
