@@ -292,6 +292,14 @@ class _Checker:
     def unknown(self, severity: Severity, check: str, expected: str, why: str) -> None:
         self.findings.append(Finding(severity, self.resource, check, expected, f"unknown: {why}", "unknown"))
 
+    def failed(self, severity: Severity, check: str, expected: str, exc: _ApiError, *, absent: str) -> None:
+        """A call that failed: drifted (``absent`` is what was found) when AWS says the thing does not
+        exist, unknown for any other error."""
+        if exc.code in _NOT_FOUND:
+            self.add(severity, check, expected, absent, False)
+        else:
+            self.unknown(severity, check, expected, exc.code)
+
 
 def check_secret(target: SecretTarget, aws: AwsClients) -> list[Finding]:
     out = _Checker(f"secret {target.name} ({target.physical})")
@@ -299,10 +307,7 @@ def check_secret(target: SecretTarget, aws: AwsClients) -> list[Finding]:
     try:
         value = _call(aws.secretsmanager.get_secret_value, "ARN", SecretId=target.physical)
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add("high", "exists", "secret exists", "missing", False)
-        else:
-            out.unknown("high", "exists", "secret exists", exc.code)
+        out.failed("high", "exists", "secret exists", exc, absent="missing")
         return out.findings
     out.add("high", "exists", "secret exists", "exists", True)
     try:
@@ -383,10 +388,7 @@ def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
     try:
         _call(aws.s3.head_bucket, Bucket=name)
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add("high", "exists", "bucket exists", "missing", False)
-        else:
-            out.unknown("high", "exists", "bucket exists", exc.code)
+        out.failed("high", "exists", "bucket exists", exc, absent="missing")
         return out.findings
     out.add("high", "exists", "bucket exists", "exists", True)
 
@@ -412,10 +414,7 @@ def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
             ok = any(a in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms)
         out.add("high", "encryption", expected_sse, ", ".join(algorithms) or "no default encryption", ok)
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add("high", "encryption", expected_sse, "no default encryption", False)
-        else:
-            out.unknown("high", "encryption", expected_sse, exc.code)
+        out.failed("high", "encryption", expected_sse, exc, absent="no default encryption")
 
     flags = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
     try:
@@ -429,10 +428,7 @@ def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
             not off,
         )
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add("high", "public-access-block", "all four true", "no public access block", False)
-        else:
-            out.unknown("high", "public-access-block", "all four true", exc.code)
+        out.failed("high", "public-access-block", "all four true", exc, absent="no public access block")
 
     if not target.tls_only_policy:
         return out.findings
@@ -442,10 +438,7 @@ def check_bucket(target: BucketTarget, aws: AwsClients) -> list[Finding]:
         if not isinstance(policy, dict):
             raise ValueError("not a JSON object")
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add("medium", "tls-only-policy", expected_policy, "no bucket policy", False)
-        else:
-            out.unknown("medium", "tls-only-policy", expected_policy, exc.code)
+        out.failed("medium", "tls-only-policy", expected_policy, exc, absent="no bucket policy")
     except ValueError:
         # S3 stores only valid JSON policies: one that does not parse was not read whole.
         why = "the policy in the reply is not a JSON object"
@@ -471,10 +464,7 @@ def check_external_bucket(target: ExternalBucketTarget, aws: AwsClients) -> list
         _call(aws.s3.head_bucket, Bucket=target.bucket)
         out.add("medium", "reachable", "reachable", "reachable", True)
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add("medium", "reachable", "reachable", "does not exist", False)
-        else:
-            out.unknown("medium", "reachable", "reachable", exc.code)
+        out.failed("medium", "reachable", "reachable", exc, absent="does not exist")
     return out.findings
 
 
@@ -484,12 +474,9 @@ def check_table(target: TableTarget, aws: AwsClients) -> list[Finding]:
         _call(aws.glue.get_table, "Table", DatabaseName=target.database, Name=target.table)
         out.add("medium", "exists", "table exists (after a scan)", "exists", True)
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add(
-                "medium", "exists", "table exists (after a scan)", "missing: run 'dataproduct scan'", False
-            )
-        else:
-            out.unknown("medium", "exists", "table exists (after a scan)", exc.code)
+        out.failed(
+            "medium", "exists", "table exists (after a scan)", exc, absent="missing: run 'dataproduct scan'"
+        )
     return out.findings
 
 
@@ -499,10 +486,7 @@ def check_database(target: DatabaseTarget, aws: AwsClients) -> list[Finding]:
         _call(aws.glue.get_database, "Database", Name=target.database)
         out.add("medium", "exists", "database exists", "exists", True)
     except _ApiError as exc:
-        if exc.code in _NOT_FOUND:
-            out.add("medium", "exists", "database exists", "missing", False)
-        else:
-            out.unknown("medium", "exists", "database exists", exc.code)
+        out.failed("medium", "exists", "database exists", exc, absent="missing")
     return out.findings
 
 
