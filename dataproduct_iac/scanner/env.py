@@ -8,7 +8,7 @@ web identity for IRSA, ``AWS_REGION``, ``AWS_ENDPOINT_URL``...).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import DataproductError
@@ -65,6 +65,16 @@ def _json_list(name: str, value: str) -> list[str]:
     return parsed
 
 
+_NUMBERS: tuple[tuple[str, str, Callable[[str], float], str], ...] = (
+    ("CONCURRENCY", "concurrency", int, "an integer"),
+    ("MAX_ATTEMPTS", "max_attempts", int, "an integer"),
+    ("CONNECT_TIMEOUT", "connect_timeout", float, "a number of seconds"),
+    ("READ_TIMEOUT", "read_timeout", float, "a number of seconds"),
+    ("RETRY_BUDGET", "retry_budget", float, "a number of seconds"),
+)
+"""Numeric settings: the variable's suffix, the setting, how its text is read and what it must be."""
+
+
 def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """Keyword arguments for :class:`ScanSettings` found in ``env`` (only those that are set)."""
     from ..manifests.workflow import FilterPattern
@@ -95,24 +105,13 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         name = f"{ENV_PREFIX}{suffix}"
         if name in env:
             out[key] = _bool(name, env[name])
-    for suffix, key in (("CONCURRENCY", "concurrency"), ("MAX_ATTEMPTS", "max_attempts")):
+    for suffix, key, number, what in _NUMBERS:
         name = f"{ENV_PREFIX}{suffix}"
         if name in env:
             try:
-                out[key] = int(env[name])
+                out[key] = number(env[name])
             except ValueError:
-                raise EnvError(f"{name} must be an integer") from None
-    for suffix, key in (
-        ("CONNECT_TIMEOUT", "connect_timeout"),
-        ("READ_TIMEOUT", "read_timeout"),
-        ("RETRY_BUDGET", "retry_budget"),
-    ):
-        name = f"{ENV_PREFIX}{suffix}"
-        if name in env:
-            try:
-                out[key] = float(env[name])
-            except ValueError:
-                raise EnvError(f"{name} must be a number of seconds") from None
+                raise EnvError(f"{name} must be {what}") from None
     for kind, key in (("SCHEMA", "schema_filter"), ("TABLE", "table_filter")):
         includes = env.get(f"{ENV_PREFIX}{kind}_INCLUDES")
         excludes = env.get(f"{ENV_PREFIX}{kind}_EXCLUDES")
