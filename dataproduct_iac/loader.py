@@ -20,14 +20,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .diagnostics import Diagnostic, FieldPath, ManifestError, format_field_path, os_reason, sorted_unique
+from .diagnostics import Diagnostic, FieldPath, ManifestError, format_field_path, sorted_unique
 from .gc_policy import gc_paused
 from .manifest_paths import RealPaths, expand_path_strings, is_below
 from .manifests import MODELS, Bundle, Depot, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
 from .manifests.instance_secret import SecretFileError, SecretFiles
 from .placeholders import TEMPLATE_MARKER, Resolution, ValueSources, resolve
 from .validation_errors import ABSENT, CHOICE_ERRORS, child, document_path, error_message, got, value_at
-from .yaml_source import Document, LimitExceeded, parse_documents, read_bounded
+from .yaml_source import Document, parse_documents, read_text
 
 _MAX_BUNDLE_DEPTH = 8
 MAX_BUNDLE_RESOURCES = 1_000
@@ -205,20 +205,9 @@ class _Loader:
 
     def _read_file(self, path: str, root: str, shown: str) -> list[tuple[Loaded, Resolution]]:
         """The validated top-level manifests of one file (bundle members are expanded by the caller)."""
-        try:
-            raw = read_bounded(path)
-        except LimitExceeded as exc:
-            self.errors.append(Diagnostic(shown, exc.line, "<file>", exc.message))
-            return []
-        except OSError as exc:
-            self.errors.append(Diagnostic(shown, 0, "<file>", f"cannot read file: {os_reason(exc)}"))
-            return []
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.errors.append(
-                Diagnostic(shown, 0, "<file>", f"not UTF-8 text (byte {exc.start}); is this a YAML file?")
-            )
+        text = read_text(path, shown)
+        if isinstance(text, Diagnostic):
+            self.errors.append(text)
             return []
         documents, problems = parse_documents(text, shown)
         self.errors.extend(problems)

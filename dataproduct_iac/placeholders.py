@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path, os_reason
-from .yaml_source import LIMITS, InputLimits, LimitExceeded, parse_documents, read_bounded
+from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path
+from .yaml_source import LIMITS, InputLimits, parse_documents, read_text
 
 # The grammar, once: each form after its '$' as (opening, name, closing).
 _FORMS = {
@@ -247,16 +247,9 @@ def _as_text(value: Any) -> str:
 def read_values_file(path: str | Path) -> dict[str, Any]:
     """Read a ``--values`` file: a YAML mapping of placeholder names to values."""
     shown = display_path(path)
-    try:
-        text = read_bounded(path).decode("utf-8")
-    except LimitExceeded as exc:
-        raise ManifestError([Diagnostic(shown, exc.line, "<values>", exc.message)]) from None
-    except FileNotFoundError:
-        raise ManifestError([Diagnostic(shown, 0, "<values>", "values file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(
-            [Diagnostic(shown, 0, "<values>", f"cannot read values file: {os_reason(exc)}")]
-        ) from None
+    text = read_text(path, shown, what="values file", field="<values>")
+    if isinstance(text, Diagnostic):
+        raise ManifestError([text])
     documents, problems = parse_documents(text, shown)
     if problems:
         raise ManifestError(problems)

@@ -344,19 +344,12 @@ def _environments(value: Any) -> list[str]:
 
 def _yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[Any, int]]:
     """A YAML file whose top level is a mapping, read as YAML 1.2 (like the CLI), with key lines."""
-    from .yaml_source import LimitExceeded, parse_documents, read_bounded
+    from .yaml_source import parse_documents, read_text
 
     shown = display_path(path)
-    try:
-        text = read_bounded(path).decode("utf-8")
-    except LimitExceeded as exc:
-        raise ManifestError([Diagnostic(shown, exc.line, "<file>", exc.message)]) from None
-    except OSError as exc:
-        raise ManifestError([Diagnostic(shown, 0, "<file>", f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError as exc:
-        raise ManifestError(
-            [Diagnostic(shown, 0, "<file>", f"not UTF-8 text (undecodable byte at offset {exc.start})")]
-        ) from None
+    text = read_text(path, shown)
+    if isinstance(text, Diagnostic):
+        raise ManifestError([text])
     documents, problems = parse_documents(text, shown)
     if problems:
         raise ManifestError(problems)

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, FieldPath, format_field_path
+from .diagnostics import Diagnostic, FieldPath, format_field_path, os_reason
 
 try:  # the C loader is much faster where libyaml is present
     _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -72,6 +72,23 @@ def read_bounded(path: str | Path, limits: InputLimits = LIMITS) -> bytes:
             1, f"the file is larger than {_size(limits.max_bytes)} (the limit of a YAML file's size)"
         )
     return data
+
+
+def read_text(path: str | Path, shown: str, *, what: str = "file", field: str = "<file>") -> str | Diagnostic:
+    """The text of a YAML input (UTF-8, within the size limit), or the :class:`Diagnostic` at
+    ``shown`` saying why it cannot be read (``what``: the kind of file, for the message)."""
+    try:
+        raw = read_bounded(path)
+    except LimitExceeded as exc:
+        return Diagnostic(shown, exc.line, field, exc.message)
+    except FileNotFoundError:
+        return Diagnostic(shown, 0, field, f"{what} not found")
+    except OSError as exc:
+        return Diagnostic(shown, 0, field, f"cannot read {what}: {os_reason(exc)}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Diagnostic(shown, 0, field, f"not UTF-8 text (byte {exc.start}); is this a YAML file?")
 
 
 def _size(count: int) -> str:

@@ -97,6 +97,7 @@ def test_validate_never_prints_secret_values() -> None:
         (["validate", ROOT / "dataproduct_iac" / "commands"], "no *.yaml"),
         (["validate", TRAFFIC / "manifests", "--values", "missing-values.yaml"], "values file not found"),
         (["validate", TRAFFIC / "manifests", "--values", CORPUS / "not-a-mapping.yaml"], "one YAML mapping"),
+        (["validate", TRAFFIC / "manifests", "--values", CORPUS / "binary.yaml"], "not UTF-8 text"),
         (["validate", TRAFFIC / "manifests", "--set", "no-equals-sign"], "expected name=value"),
         (["validate"], "required: PATH"),
         (["validate", TRAFFIC / "manifests", "--format", "xml"], "invalid choice"),
