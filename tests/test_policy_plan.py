@@ -1,8 +1,5 @@
-"""Every registration that `dataproduct plan --json` records for each example passes the validators.
-
-Runs once ``dataproduct_iac.plan`` exists (the plan issue); workloads (Trino, scanner) are checked
-as soon as their components register them in the plan.
-"""
+"""Every registration that `dataproduct plan --json` records for each example passes the validators,
+workloads (Trino, scanner) included."""
 
 from __future__ import annotations
 
@@ -21,22 +18,27 @@ EXAMPLES = sorted(
 )
 
 
+def plan_json(example: Path, target: Path, cwd: Path) -> dict[str, Any]:
+    """``dataproduct plan --json`` of an example's manifests and values, run in ``cwd`` (its stack)."""
+    done = run_dataproduct(
+        "plan",
+        str(example / "manifests"),
+        "--values",
+        str(example / "values.yaml"),
+        "--json",
+        str(target),
+        cwd=cwd,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(target.read_text())
+
+
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for example in EXAMPLES:
         target = tmp_path_factory.mktemp("plan") / f"{example.name}.json"
-        done = run_dataproduct(
-            "plan",
-            str(example / "manifests"),
-            "--values",
-            str(example / "values.yaml"),
-            "--json",
-            str(target),
-            cwd=ROOT,
-        )
-        assert done.returncode == 0, done.stderr
-        out[example.name] = json.loads(target.read_text())
+        out[example.name] = plan_json(example, target, cwd=ROOT)
     return out
 
 
@@ -92,18 +94,7 @@ def access_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[di
         (project / "stacks").mkdir()
         (project / "Pulumi.yaml").write_text("name: access\nruntime: python\nstackConfigDir: stacks\n")
         (project / "stacks" / "Pulumi.dev.yaml").write_text("config:\n  dataproduct:createAccess: true\n")
-        target = project / "plan.json"
-        done = run_dataproduct(
-            "plan",
-            str(example / "manifests"),
-            "--values",
-            str(example / "values.yaml"),
-            "--json",
-            str(target),
-            cwd=project,
-        )
-        assert done.returncode == 0, done.stderr
-        out[example.name] = (json.loads(target.read_text()), example)
+        out[example.name] = (plan_json(example, project / "plan.json", cwd=project), example)
     return out
 
 
