@@ -522,16 +522,9 @@ def _schema_for(depot: Depot, collection: str, settings: StackSettings) -> str:
     return collection
 
 
-def depot_catalog(
-    cluster_depot: ClusterDepot,
-    index: int,
-    depot: Depot,
-    secrets: list[InstanceSecret],
-    settings: StackSettings,
-    creds: _Credentials,
-    problems: list[Problem],
-) -> RenderedCatalog | None:
-    catalog = _Catalog(cluster_depot, index, depot, secrets, settings, creds, problems)
+def depot_catalog(catalog: _Catalog) -> RenderedCatalog | None:
+    """The catalog of one depot entry of the cluster; None (and a problem) when it has none."""
+    depot, settings, cluster_depot = catalog.depot, catalog.settings, catalog.cluster_depot
     connection = depot.connection
     gap = trino_gap(depot.depot_type, connection)
     renderer = next((r for kind, r in _RENDERERS if isinstance(connection, kind)), None)
@@ -543,7 +536,7 @@ def depot_catalog(
     collection = cluster_depot.parsed.collection
     if collection:
         schemas[collection] = _schema_for(depot, collection, settings)
-    props.update(check_properties(dict(cluster_depot.properties), catalog.where, problems))
+    props.update(check_properties(dict(cluster_depot.properties), catalog.where, catalog.problems))
     return RenderedCatalog(depot.name, props["connector.name"], props, f"depot:{depot.name}", schemas)
 
 
@@ -577,9 +570,8 @@ def render_catalogs(
         if depot is None:
             problems.append(Problem(where, f"depot {depot_name!r} is not among the manifests"))
             continue
-        rendered = depot_catalog(
-            cluster_depot, index, depot, depot_secrets.get(depot_name, []), settings, creds, problems
-        )
+        secrets = depot_secrets.get(depot_name, [])
+        rendered = depot_catalog(_Catalog(cluster_depot, index, depot, secrets, settings, creds, problems))
         if rendered is not None:
             catalogs[rendered.name] = rendered
     for index, catalog in enumerate(cluster.minerva.catalogs):
