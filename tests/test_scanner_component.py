@@ -198,6 +198,21 @@ def test_irsa_uses_an_annotated_service_account_and_no_keys(seed: Any) -> None:
     assert not any(e["name"].startswith("AWS_ACCESS") for e in pod["containers"][0]["env"])
 
 
+@pytest.mark.parametrize("schedule", [None, {"cron": "0 3 * * *"}])
+def test_the_dataos_users_the_scanner_jobs_act_as_annotate_the_pod(seed: Any, schedule: Any) -> None:
+    _, depot, secret = seed
+    workflow = workflow_with(
+        [scan_job("first", runAsUser="metis"), scan_job("second", ["first"], runAsUser="iamgroot")], schedule
+    )
+    run = run_component(scanner(workflow, depot, secret, SETTINGS), preview=False, outputs=OUTPUTS)
+    job = k8s_object(next(r for r in run.resources if r.typ.endswith(("batch/v1:Job", "batch/v1:CronJob"))))
+    kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+    spec = job["spec"]["jobTemplate"]["spec"] if schedule else job["spec"]
+    annotations = spec["template"]["metadata"]["annotations"]
+    assert annotations == {"dataproduct.io/run-as-user": "iamgroot,metis"}
+    assert check_pod_security(job) == []
+
+
 def test_dependency_on_another_depots_job_is_refused() -> None:
     from dataproduct_iac.components.scanner import ordered_jobs
 

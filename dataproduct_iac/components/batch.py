@@ -1,10 +1,12 @@
 """What every workflow workload shares on Kubernetes: the restricted pod and container security
-settings, requests and limits from a job's ``resources``, and the ``Job`` (or ``CronJob`` on
-``workflow.schedule``) that runs a pod. Used by :mod:`.scanner` and :mod:`.workflow_job`."""
+settings, requests and limits from a job's ``resources``, the JobSpec of a workflow's jobs run in one
+pod (retries, clean-up, the DataOS user they act as), and the ``Job`` (or ``CronJob`` on
+``workflow.schedule``) that runs it. Used by :mod:`.scanner` and :mod:`.workflow_job`."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -18,6 +20,8 @@ DEFAULT_LIMITS = {"cpu": "1", "memory": "1Gi"}
 TTL_WHEN_GC = 600
 """``gcWhenComplete: true`` → finished Jobs are removed this many seconds later (time to read logs)."""
 RUN_AS_USER = 10001
+RUN_AS_USER_ANNOTATION = "dataproduct.io/run-as-user"
+"""Pod annotation naming the DataOS users (``spec.runAsUser``) the pod's jobs act as, comma-separated."""
 TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}
 TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}
 
@@ -74,6 +78,31 @@ def pod_spec(containers: list[dict[str, Any]], service_account: str | None = Non
         spec["initContainers"] = containers[:-1]
     if service_account:
         spec["serviceAccountName"] = service_account
+    return spec
+
+
+def job_spec(
+    jobs: Sequence[DagJob],
+    containers: list[dict[str, Any]],
+    labels: dict[str, str],
+    service_account: str | None = None,
+) -> dict[str, Any]:
+    """The ``batch/v1`` JobSpec (plain camelCase dict) running ``containers`` (one per job of ``jobs``,
+    in order) in one pod: the pod retried as a whole up to the largest ``retry.count``; finished Jobs
+    removed after :data:`TTL_WHEN_GC` seconds when a job asks ``gcWhenComplete``; the DataOS users the
+    jobs act as (``runAsUser``) in the pod's :data:`RUN_AS_USER_ANNOTATION`."""
+    if not jobs:
+        raise ValueError("a workflow's Job needs at least one job to run")
+    template: dict[str, Any] = {"labels": labels}
+    users = sorted({j.inline_spec.run_as_user for j in jobs if j.inline_spec.run_as_user})
+    if users:
+        template["annotations"] = {RUN_AS_USER_ANNOTATION: ",".join(users)}
+    spec: dict[str, Any] = {
+        "backoffLimit": max(j.inline_spec.retry.count for j in jobs),
+        "template": {"metadata": template, "spec": pod_spec(containers, service_account)},
+    }
+    if any(j.gc_when_complete for j in jobs):
+        spec["ttlSecondsAfterFinished"] = TTL_WHEN_GC
     return spec
 
 

@@ -33,15 +33,7 @@ from ..scanner.credentials import credential_keys
 from ..settings import StackSettings
 from ..tags import Ownership, kubernetes_labels
 from ..tags import ownership as owner_of
-from .batch import (
-    CONTAINER_SECURITY,
-    TMP_MOUNT,
-    TTL_WHEN_GC,
-    batch_job,
-    container_name,
-    job_resources,
-    pod_spec,
-)
+from .batch import CONTAINER_SECURITY, TMP_MOUNT, batch_job, container_name, job_resources, job_spec
 from .depot import Depot as DepotComponent
 from .manifest_args import as_model, graph_of
 from .options import coerce_args
@@ -273,16 +265,11 @@ def render_job_spec(
         )
         for job in jobs
     ]
-    spec: dict[str, Any] = {
-        "backoffLimit": max(job.inline_spec.retry.count for job in jobs),
-        # Exit code 1 is bad input (missing bucket, bad settings): retrying cannot help.
-        "podFailurePolicy": {
-            "rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [EXIT_BAD_INPUT]}}]
-        },
-        "template": {"metadata": {"labels": labels}, "spec": pod_spec(containers, service_account)},
+    spec = job_spec(jobs, containers, labels, service_account)
+    # Exit code 1 is bad input (missing bucket, bad settings): retrying cannot help.
+    spec["podFailurePolicy"] = {
+        "rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [EXIT_BAD_INPUT]}}]
     }
-    if any(job.gc_when_complete for job in jobs):
-        spec["ttlSecondsAfterFinished"] = TTL_WHEN_GC
     return spec
 
 
@@ -384,7 +371,7 @@ class ScannerJob(pulumi.ComponentResource):
                     "scanner uses the pod's default AWS credentials",
                     resource=self,
                 )
-        job_spec = render_job_spec(
+        rendered = render_job_spec(
             jobs,
             depot,
             bucket,
@@ -399,7 +386,7 @@ class ScannerJob(pulumi.ComponentResource):
             name,
             metadata=metadata,
             labels=labels,
-            job_spec=job_spec,
+            job_spec=rendered,
             schedule=workflow.workflow.schedule,
             workflow=workflow.name,
             parent=self,

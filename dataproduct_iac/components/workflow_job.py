@@ -21,20 +21,11 @@ from ..settings import StackSettings
 from ..stack_jobs import RunnableJob, plan_workflow
 from ..tags import Ownership, kubernetes_labels
 from ..tags import ownership as owner_of
-from .batch import (
-    CONTAINER_SECURITY,
-    TMP_MOUNT,
-    TTL_WHEN_GC,
-    batch_job,
-    container_name,
-    job_resources,
-    pod_spec,
-)
+from .batch import CONTAINER_SECURITY, TMP_MOUNT, batch_job, container_name, job_resources, job_spec
 from .manifest_args import as_model, graph_of
 from .options import coerce_args
 
 TYPE = "dataproduct:index:WorkflowJob"
-RUN_AS_USER_ANNOTATION = "dataproduct.io/run-as-user"
 
 
 @dataclass
@@ -116,19 +107,7 @@ def _container(runnable: RunnableJob) -> dict[str, Any]:
 
 def render_job_spec(jobs: list[RunnableJob], labels: dict[str, str]) -> dict[str, Any]:
     """The ``batch/v1`` JobSpec (plain camelCase dict) running ``jobs`` in order in one pod."""
-    if not jobs:
-        raise ValueError("a WorkflowJob needs at least one job to run")
-    template: dict[str, Any] = {"labels": labels}
-    users = sorted({j.job.inline_spec.run_as_user for j in jobs if j.job.inline_spec.run_as_user})
-    if users:
-        template["annotations"] = {RUN_AS_USER_ANNOTATION: ",".join(users)}
-    spec: dict[str, Any] = {
-        "backoffLimit": max(j.job.inline_spec.retry.count for j in jobs),
-        "template": {"metadata": template, "spec": pod_spec([_container(j) for j in jobs])},
-    }
-    if any(j.job.gc_when_complete for j in jobs):
-        spec["ttlSecondsAfterFinished"] = TTL_WHEN_GC
-    return spec
+    return job_spec([j.job for j in jobs], [_container(j) for j in jobs], labels)
 
 
 class WorkflowJob(pulumi.ComponentResource):
@@ -157,14 +136,14 @@ class WorkflowJob(pulumi.ComponentResource):
                 else kubernetes_labels(owner_of(settings, owner=workflow.owner))
             ),
         }
-        job_spec = render_job_spec(jobs, labels)  # before registering: bad args raise first
+        rendered = render_job_spec(jobs, labels)  # before registering: bad args raise first
         super().__init__(TYPE, name, None, opts)
         namespace = args.namespace or settings.namespace
         resource, kind = batch_job(
             name,
             metadata={"name": physical, "namespace": namespace, "labels": labels},
             labels=labels,
-            job_spec=job_spec,
+            job_spec=rendered,
             schedule=workflow.workflow.schedule,
             workflow=workflow.name,
             parent=self,

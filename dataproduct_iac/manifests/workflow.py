@@ -278,7 +278,9 @@ class JobSpecBase(StrictModel):
     retry: Retry = Field(default_factory=Retry)
     dry_run: bool = False
     run_as_user: str | None = Field(
-        default=None, description="The DataOS user the job acts as (a label on the Kubernetes objects here)."
+        default=None,
+        description="The DataOS user the job acts as (here: the pod's dataproduct.io/run-as-user "
+        "annotation, for scanner jobs and jobs of other stacks alike).",
     )
     run_as_api_key: str | None = None
     topology: Annotated[list[TopologyElement], BeforeValidator(_one_or_many)] = Field(
