@@ -62,8 +62,7 @@ class Loaded:
 
     def diagnostic(self, path: FieldPath, message: str, severity: str = "error") -> Diagnostic:
         """A finding at ``path`` of this manifest (the field names the full path in the document)."""
-        full = (*self.prefix, *path)
-        return Diagnostic(self.file, self.document.line_of(full), format_field_path(full), message, severity)
+        return self.document.diagnostic((*self.prefix, *path), message, severity)
 
     @property
     def kind(self) -> str:
@@ -232,10 +231,8 @@ class _Loader:
             if resolution.over_limit is not None:
                 over = resolution.over_limit
                 self.errors.append(
-                    Diagnostic(
-                        document.file,
-                        document.line_of(over.path),
-                        format_field_path(over.path),
+                    document.diagnostic(
+                        over.path,
                         f"filling in placeholder {over.name!r} takes the file past {over.limit} "
                         "(the limit of what placeholders may expand to)",
                     )
@@ -260,10 +257,8 @@ class _Loader:
                 continue
             if not _is_secret_path(document.data, path):
                 self.errors.append(
-                    Diagnostic(
-                        document.file,
-                        document.line_of(path),
-                        format_field_path(path),
+                    document.diagnostic(
+                        path,
                         f"{marker.group(0)!r} is template text from an example: write the value, or a "
                         "placeholder such as ${{name}} filled from --set, --values or the environment",
                     )
@@ -272,20 +267,16 @@ class _Loader:
     def _report_placeholders(self, document: Document, resolution: Resolution) -> None:
         for miss in resolution.unresolved:
             self.errors.append(
-                Diagnostic(
-                    document.file,
-                    document.line_of(miss.path),
-                    format_field_path(miss.path),
+                document.diagnostic(
+                    miss.path,
                     f"unresolved placeholder {miss.name!r}: give it with --set, in a --values file, "
                     "or as an environment variable",
                 )
             )
         for chained in resolution.chained:
             self.result.warnings.append(
-                Diagnostic(
-                    document.file,
-                    document.line_of(chained.path),
-                    format_field_path(chained.path),
+                document.diagnostic(
+                    chained.path,
                     f"the value of placeholder {chained.name!r} holds the placeholder {chained.inner!r}, "
                     "which is not filled in (values are not resolved again): it stays as written",
                     "warning",
@@ -293,10 +284,8 @@ class _Loader:
             )
         for misplaced in resolution.misplaced:
             self.errors.append(
-                Diagnostic(
-                    document.file,
-                    document.line_of(misplaced.path),
-                    format_field_path(misplaced.path),
+                document.diagnostic(
+                    misplaced.path,
                     f"secret value {misplaced.name!r} used in a field that is not secret; secrets may only "
                     "fill instance-secret data or depot connectionSecret data",
                 )
@@ -310,9 +299,7 @@ class _Loader:
             kind = kind_of(data)
         except UnknownKind as exc:
             path = (*prefix, exc.field) if exc.field != "<document>" else prefix
-            self.errors.append(
-                Diagnostic(document.file, document.line_of(path), format_field_path(path), exc.message)
-            )
+            self.errors.append(document.diagnostic(path, exc.message))
             return None
         unresolved = (
             {u.path for u in resolution.unresolved} | {m.path for m in resolution.misplaced} | document.broken
@@ -338,9 +325,7 @@ class _Loader:
                             continue
                     if err["type"] in CHOICE_ERRORS and not _is_secret_path(document.data, path):
                         message += got(value_at(document.data, path))
-                    self.errors.append(
-                        Diagnostic(document.file, document.line_of(path), format_field_path(path), message)
-                    )
+                    self.errors.append(document.diagnostic(path, message))
                 return None
         item = Loaded(
             manifest,  # type: ignore[arg-type]

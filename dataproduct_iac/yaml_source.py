@@ -184,6 +184,10 @@ class Document:
                 return line
         return 1
 
+    def diagnostic(self, path: FieldPath, message: str, severity: str = "error") -> Diagnostic:
+        """A finding at ``path`` of this document: its file, the line of ``path`` and the field."""
+        return Diagnostic(self.file, self.line_of(path), format_field_path(path), message, severity)
+
 
 _FLATTENED_TAGS = (_MERGE_TAG, _VALUE_TAG)
 """Keys :meth:`_Builder.flatten` rewrites (``<<`` merges, the ``=`` value key)."""
