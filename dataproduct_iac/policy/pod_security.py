@@ -174,10 +174,7 @@ def _check_template(template: PodTemplate) -> list[Violation]:
                 f"{base}.securityContext.sysctls[{index}]",
                 f"sysctl {name!r} is not in the safe set",
             )
-    out.extend(_check_selinux(_map(pod_sc.get("seLinuxOptions")), f"{base}.securityContext.seLinuxOptions"))
-    out.extend(
-        _check_apparmor(_map(pod_sc.get("appArmorProfile")), f"{base}.securityContext.appArmorProfile")
-    )
+    out.extend(_check_selinux_and_apparmor(pod_sc, f"{base}.securityContext"))
     for key, value in _map(template.metadata.get("annotations")).items():
         if str(key).startswith(_APPARMOR_ANNOTATION) and not (
             value == "runtime/default" or str(value).startswith("localhost/")
@@ -216,10 +213,7 @@ def _check_template(template: PodTemplate) -> list[Violation]:
                     f"{path}.ports[{index}].hostPort",
                     f"{who} must not use hostPort {host_port}",
                 )
-        out.extend(_check_selinux(_map(sc.get("seLinuxOptions")), f"{path}.securityContext.seLinuxOptions"))
-        out.extend(
-            _check_apparmor(_map(sc.get("appArmorProfile")), f"{path}.securityContext.appArmorProfile")
-        )
+        out.extend(_check_selinux_and_apparmor(sc, f"{path}.securityContext"))
         if not windows and sc.get("allowPrivilegeEscalation") is not False:
             add(
                 "allow-privilege-escalation",
@@ -266,6 +260,13 @@ def _check_template(template: PodTemplate) -> list[Violation]:
                 f"{who} must drop ALL capabilities",
             )
     return out
+
+
+def _check_selinux_and_apparmor(security_context: Mapping[str, Any], path: str) -> Iterator[Violation]:
+    """The SELinux options and AppArmor profile of a pod's or a container's securityContext (at ``path``):
+    the same rules on both levels."""
+    yield from _check_selinux(_map(security_context.get("seLinuxOptions")), f"{path}.seLinuxOptions")
+    yield from _check_apparmor(_map(security_context.get("appArmorProfile")), f"{path}.appArmorProfile")
 
 
 def _check_selinux(options: Mapping[str, Any], path: str) -> Iterator[Violation]:
