@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Literal
@@ -405,12 +406,12 @@ def termination_grace_seconds(coordinator: NodeConfig, worker: NodeConfig, warni
     ``query.max-execution-time``, which only the coordinator enforces: they are read from the
     coordinator's config (on a worker they do nothing).
     """
-    grace = int(parse_duration(worker.grace_period)) if _valid_duration(worker.grace_period) else 120
+    grace = int(parse_duration(worker.grace_period)) if _parses(parse_duration, worker.grace_period) else 120
     config = coordinator.properties["config.properties"]
     bounds = [
         int(parse_duration(config[k]))
         for k in ("query.max-run-time", "query.max-execution-time")
-        if k in config and _valid_duration(config[k])
+        if k in config and _parses(parse_duration, config[k])
     ]
     if bounds:
         longest = min(bounds)
@@ -424,9 +425,10 @@ def termination_grace_seconds(coordinator: NodeConfig, worker: NodeConfig, warni
     return 2 * grace + longest + 30
 
 
-def _valid_duration(text: str) -> bool:
+def _parses(parse: Callable[[str], object], text: str) -> bool:
+    """Whether ``parse`` (:func:`parse_duration`, :func:`parse_data_size`) reads ``text``."""
     try:
-        parse_duration(text)
+        parse(text)
     except ValueError:
         return False
     return True
@@ -440,7 +442,7 @@ def query_memory_warnings(coordinator: NodeConfig, worker: NodeConfig, replicas:
             "replicas is 0 and the coordinator does not schedule work (node-scheduler.include-coordinator="
             "false): the cluster cannot run queries"
         )
-    if "query.max-memory" in config and _valid_size(config["query.max-memory"]):
+    if "query.max-memory" in config and _parses(parse_data_size, config["query.max-memory"]):
         total = parse_data_size(config["query.max-memory"])
         capacity = replicas * worker.memory.max_memory_per_node
         if total > capacity:
@@ -450,11 +452,3 @@ def query_memory_warnings(coordinator: NodeConfig, worker: NodeConfig, replicas:
                 f"{format_data_size(capacity)}): queries are limited by the workers long before that"
             )
     return out
-
-
-def _valid_size(text: str) -> bool:
-    try:
-        parse_data_size(text)
-    except ValueError:
-        return False
-    return True
