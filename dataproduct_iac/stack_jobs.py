@@ -4,7 +4,8 @@ plan-time check (:func:`check_workflows`, before anything is registered) and by 
 - a scanner job that reads an S3 depot: the depot scanner (``ScannerJob``);
 - a scanner job that reads no depot (``type: data-product``, ``users``, a non-depot source): not
   run (this tool has no Metis or Heimdall), said as a note;
-- a ``container`` job: its ``stackSpec.image`` with ``command`` and ``arguments``;
+- a ``container`` job: its ``stackSpec.image`` with ``command`` and ``arguments`` (pulled with
+  ``imagePullSecret`` when it names one);
 - a job of another stack: the image the stack config maps the stack to (``dataproduct:stackImages``,
   ``name:version`` before ``name``), with the job's ``stackSpec`` as JSON in
   ``DATAPRODUCT_STACK_SPEC``;
@@ -38,6 +39,8 @@ class RunnableJob:
     command: list[str] = field(default_factory=list)
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    image_pull_secret: str | None = None
+    """The Kubernetes Secret that pulls ``image`` from a private registry (``stackSpec.imagePullSecret``)."""
 
 
 @dataclass
@@ -119,7 +122,12 @@ def plan_workflow(workflow: Workflow, graph: Graph, settings: StackSettings) -> 
                 continue
             plan.runnable.append(
                 RunnableJob(
-                    job, container.image, list(container.command), list(container.arguments), dict(spec.envs)
+                    job,
+                    container.image,
+                    list(container.command),
+                    list(container.arguments),
+                    dict(spec.envs),
+                    container.image_pull_secret,
                 )
             )
             candidates.append(job)

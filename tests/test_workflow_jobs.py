@@ -133,6 +133,41 @@ def test_a_scheduled_stack_job_is_a_cronjob_with_the_version_specific_image(tmp_
     assert job["template"]["spec"]["containers"][0]["image"] == "x/soda:1.0"
 
 
+@pytest.mark.parametrize("schedule", ["", "schedule: {cron: '0 3 * * *'}"])
+def test_a_container_image_from_a_private_registry_is_pulled_with_its_image_pull_secret(
+    tmp_path: Path, schedule: str
+) -> None:
+    ready = prepared(
+        tmp_path,
+        StackSettings(stack="dev"),
+        f"""
+        name: private
+        version: v1
+        type: workflow
+        workflow:
+          {schedule}
+          dag:
+            - name: fetch
+              spec:
+                stack: container
+                stackSpec: {{image: 'registry.example.com/team/fetch:1', imagePullSecret: docker-secrets}}
+            - name: report
+              dependencies: [fetch]
+              spec:
+                stack: container
+                stackSpec:
+                  image: docker.io/helloworldimage/helloworldimage:tag
+                  imagePullSecret: docker-secrets
+                  command: [python]
+        """,
+    )
+    (job,) = k8s(plan_of(ready), "CronJob" if schedule else "Job")
+    kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+    assert check_pod_security(job) == []
+    spec = job["spec"]["jobTemplate"]["spec"] if schedule else job["spec"]
+    assert spec["template"]["spec"]["imagePullSecrets"] == [{"name": "docker-secrets"}]
+
+
 def test_what_cannot_run_is_refused_before_anything_is_registered(tmp_path: Path) -> None:
     shown = refusals(
         tmp_path,

@@ -64,9 +64,14 @@ def container_name(job: DagJob, fallback: str = "job") -> str:
     return re.sub(r"[^a-z0-9-]", "-", job.name.lower())[:63].strip("-") or fallback
 
 
-def pod_spec(containers: list[dict[str, Any]], service_account: str | None = None) -> dict[str, Any]:
+def pod_spec(
+    containers: list[dict[str, Any]],
+    service_account: str | None = None,
+    image_pull_secrets: Sequence[str] = (),
+) -> dict[str, Any]:
     """A restricted pod running ``containers`` one after another: all but the last as init
-    containers (each starts once the previous one succeeded), the last as the main container."""
+    containers (each starts once the previous one succeeded), the last as the main container; its
+    images pulled with the Kubernetes Secrets ``image_pull_secrets``."""
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "automountServiceAccountToken": False,
@@ -78,6 +83,8 @@ def pod_spec(containers: list[dict[str, Any]], service_account: str | None = Non
         spec["initContainers"] = containers[:-1]
     if service_account:
         spec["serviceAccountName"] = service_account
+    if image_pull_secrets:
+        spec["imagePullSecrets"] = [{"name": name} for name in image_pull_secrets]
     return spec
 
 
@@ -86,11 +93,13 @@ def job_spec(
     containers: list[dict[str, Any]],
     labels: dict[str, str],
     service_account: str | None = None,
+    image_pull_secrets: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The ``batch/v1`` JobSpec (plain camelCase dict) running ``containers`` (one per job of ``jobs``,
     in order) in one pod: the pod retried as a whole up to the largest ``retry.count``; finished Jobs
     removed after :data:`TTL_WHEN_GC` seconds when a job asks ``gcWhenComplete``; the DataOS users the
-    jobs act as (``runAsUser``) in the pod's :data:`RUN_AS_USER_ANNOTATION`."""
+    jobs act as (``runAsUser``) in the pod's :data:`RUN_AS_USER_ANNOTATION`; images pulled with the
+    Secrets ``image_pull_secrets``."""
     if not jobs:
         raise ValueError("a workflow's Job needs at least one job to run")
     template: dict[str, Any] = {"labels": labels}
@@ -99,7 +108,7 @@ def job_spec(
         template["annotations"] = {RUN_AS_USER_ANNOTATION: ",".join(users)}
     spec: dict[str, Any] = {
         "backoffLimit": max(j.inline_spec.retry.count for j in jobs),
-        "template": {"metadata": template, "spec": pod_spec(containers, service_account)},
+        "template": {"metadata": template, "spec": pod_spec(containers, service_account, image_pull_secrets)},
     }
     if any(j.gc_when_complete for j in jobs):
         spec["ttlSecondsAfterFinished"] = TTL_WHEN_GC

@@ -107,7 +107,8 @@ def _container(runnable: RunnableJob) -> dict[str, Any]:
 
 def render_job_spec(jobs: list[RunnableJob], labels: dict[str, str]) -> dict[str, Any]:
     """The ``batch/v1`` JobSpec (plain camelCase dict) running ``jobs`` in order in one pod."""
-    return job_spec([j.job for j in jobs], [_container(j) for j in jobs], labels)
+    pull = sorted({j.image_pull_secret for j in jobs if j.image_pull_secret})
+    return job_spec([j.job for j in jobs], [_container(j) for j in jobs], labels, image_pull_secrets=pull)
 
 
 class WorkflowJob(pulumi.ComponentResource):

@@ -312,10 +312,17 @@ class ScannerJobSpec(JobSpecBase):
 
 
 class ContainerSpec(StrictModel):
-    """The container stack's ``stackSpec`` (or the older ``container:`` block): an image and its
-    command and arguments."""
+    """The container stack's ``stackSpec`` (or the older ``container:`` block): an image, its command
+    and arguments, and the secret that pulls it from a private registry."""
 
     image: str | None = None
+    image_pull_secret: ResourceName | None = Field(
+        default=None,
+        description="The secret holding the private registry's credentials (DataOS: a secret of type "
+        "cloud-kernel-image-pull). Here: the name of a Kubernetes Secret of type "
+        "kubernetes.io/dockerconfigjson in the job's namespace, listed in the pod's imagePullSecrets; "
+        "this tool does not create it.",
+    )
     command: list[str] = Field(default_factory=new_list)
     arguments: list[str] = Field(default_factory=new_list)
 
