@@ -26,7 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_manifest_arguments(parser, paths_required=False)
     add_engine_arguments(parser)
     parser.add_argument("--live", action="store_true", help="check the cloud directly (no Pulumi state)")
-    parser.add_argument("--trino-url", metavar="URL", help="live: Trino coordinator URL for cluster checks")
+    parser.add_argument(
+        "--trino-url",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="live: the Trino coordinator of cluster NAME (repeat per cluster); a bare URL when the "
+        "manifests define exactly one cluster",
+    )
     parser.add_argument("--region", metavar="REGION", help="live: AWS region (default: stack aws:region)")
     parser.add_argument("--workers", type=int, default=8, metavar="N", help="live: concurrent checks (8)")
     parser.add_argument("--all", action="store_true", help="live: list in-sync checks too")
@@ -42,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_live(args: argparse.Namespace) -> int:
     from .. import program
-    from ..drift.live import AwsClients, desired_state, exit_code, run_checks
+    from ..drift.live import AwsClients, desired_state, exit_code, run_checks, trino_urls
     from ..drift.report import render_findings
     from ..errors import UsageError
     from ..stack_config import PLACEHOLDER_SECRET, stack_inputs
@@ -68,9 +75,14 @@ def run_live(args: argparse.Namespace) -> int:
 
     settings = prepared.settings
     desired = desired_state(prepared.graph, settings, unavailable_value=PLACEHOLDER_SECRET)
+    urls = trino_urls(args.trino_url, [c.name for c in desired.clusters])
+    unchecked = [c.name for c in desired.clusters if c.name not in urls]
+    if unchecked:
+        print(
+            f"note: Trino clusters not checked: {', '.join(unchecked)} (give --trino-url NAME=URL)",
+            file=sys.stderr,
+        )
     aws = AwsClients.create(args.region or settings.region, with_flags(settings.aws_client_settings(), args))
-    if desired.clusters and not args.trino_url:
-        print("note: Trino clusters not checked (give --trino-url)", file=sys.stderr)
-    findings = run_checks(desired, aws, settings=settings, trino_url=args.trino_url, max_workers=args.workers)
+    findings = run_checks(desired, aws, settings=settings, trino_urls=urls, max_workers=args.workers)
     sys.stdout.write(render_findings(findings, args.format, stack=settings.stack, include_in_sync=args.all))
     return exit_code(findings)

@@ -10,17 +10,19 @@ salted SHA-256 digests and never printed.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 import secrets as _random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any, Literal
 
 from ..aws_clients import ClientSettings, IncompleteReply, make_client
+from ..errors import UsageError
 from ..manifests import Cluster, DataProduct, Depot, InstanceSecret
 from ..manifests.connections import S3Connection
 from ..manifests.instance_secret import SecretFileError
@@ -491,6 +493,44 @@ def check_database(target: DatabaseTarget, aws: AwsClients) -> list[Finding]:
 
 
 # -- Trino ---------------------------------------------------------------------------------------
+def trino_urls(given: Sequence[str], clusters: Sequence[str]) -> dict[str, str]:
+    """The coordinator URL each cluster is checked at, from the ``--trino-url`` values: ``NAME=URL`` per
+    cluster, or one bare ``URL`` when ``clusters`` (the estate's cluster names) holds exactly one.
+
+    A value is ``NAME=URL`` when the text before its first ``=`` holds no ``:`` or ``/`` (a URL's query
+    may hold ``=``, its scheme ``:``). :class:`UsageError` for a bare URL beside other values or with
+    another number of clusters, a name the estate does not define, a cluster given twice, an empty URL.
+    """
+    known = ", ".join(clusters) or "none"
+    urls: dict[str, str] = {}
+    bare = []
+    for value in given:
+        name, equals, url = value.partition("=")
+        if not equals or not name or ":" in name or "/" in name:
+            bare.append(value)
+            continue
+        if name not in clusters:
+            close = difflib.get_close_matches(name, clusters, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(
+                f"--trino-url {name}=...: the manifests define no cluster {name!r} (clusters: {known}){hint}"
+            )
+        if name in urls:
+            raise UsageError(f"--trino-url gives cluster {name!r} twice")
+        if not url:
+            raise UsageError(f"--trino-url {name}=: no URL")
+        urls[name] = url
+    if bare:
+        if len(given) > 1 or len(clusters) != 1:
+            raise UsageError(
+                f"--trino-url {bare[0]} does not say which cluster it is: a URL without a name is for an "
+                f"estate of exactly one cluster, and the manifests define {len(clusters)} ({known}); "
+                "give --trino-url NAME=URL for each cluster to check"
+            )
+        urls[clusters[0]] = bare[0]
+    return urls
+
+
 def check_cluster(
     target: ClusterTarget, settings: StackSettings, trino_url: str, user: str = "dataproduct-drift"
 ) -> list[Finding]:
@@ -539,10 +579,11 @@ def run_checks(
     aws: AwsClients,
     *,
     settings: StackSettings,
-    trino_url: str | None = None,
+    trino_urls: Mapping[str, str] | None = None,
     max_workers: int = DEFAULT_WORKERS,
 ) -> list[Finding]:
-    """Run every check concurrently (at most ``max_workers`` at a time); deterministic order."""
+    """Run every check concurrently (at most ``max_workers`` at a time); deterministic order. A cluster
+    is checked at its URL in ``trino_urls`` (see :func:`trino_urls`), not at all without one."""
     tasks: list[tuple[str, Callable[[], list[Finding]]]] = []
     tasks += [(f"secret {t.name}", partial(check_secret, t, aws)) for t in desired.secrets]
     tasks += [(f"bucket {t.physical}", partial(check_bucket, t, aws)) for t in desired.buckets]
@@ -551,11 +592,12 @@ def run_checks(
     ]
     tasks += [(f"glue table {t.database}.{t.table}", partial(check_table, t, aws)) for t in desired.tables]
     tasks += [(f"glue database {t.database}", partial(check_database, t, aws)) for t in desired.databases]
-    if trino_url:
-        tasks += [
-            (f"trino cluster {t.name}", partial(check_cluster, t, settings, trino_url))
-            for t in desired.clusters
-        ]
+    urls = trino_urls or {}
+    tasks += [
+        (f"trino cluster {t.name}", partial(check_cluster, t, settings, urls[t.name]))
+        for t in desired.clusters
+        if t.name in urls
+    ]
     if not tasks:
         return []
     findings: list[Finding] = []
