@@ -19,6 +19,8 @@ from dataproduct_iac.placeholders import ValueSources
 from dataproduct_iac.settings import DEFAULT_TRINO_TAG, StackSettings
 from dataproduct_iac.trino import RenderedCluster, TrinoConfigError, render_cluster
 from dataproduct_iac.trino.access import SHUTDOWN_USER
+from dataproduct_iac.trino.catalogs import _REPLACEMENTS, legacy_s3_problem
+from dataproduct_iac.trino.catalogue import load_catalogue
 from dataproduct_iac.trino.config import DATA_DIR
 from dataproduct_iac.trino.properties import _escape, _escape_chars, parse_properties, write_properties
 from dataproduct_iac.trino.units import GIB, parse_data_size, parse_duration
@@ -352,11 +354,35 @@ def test_legacy_hive_s3_keys_are_rejected_with_the_replacement(seed: Any) -> Non
         render_cluster(bad, depots, secrets, SETTINGS)
     text = str(caught.value)
     assert (
-        "hive.s3.path-style-access is legacy S3 support, removed in Trino 481; use s3.path-style-access"
-        in text
-    )
+        "hive.s3.path-style-access is legacy S3 support: in Trino 476 only the deprecated Hadoop file system "
+        "reads it (fs.hadoop.enabled=true), and catalogs here use native S3 (fs.native-s3.enabled=true), "
+        "beside which Trino refuses to start on it ('was not used'); use s3.path-style-access"
+    ) in text
     assert "use s3.aws-access-key" in text
-    assert "fs.native-s3.enabled=true" in text
+    assert "removed" not in text
+
+
+def test_the_legacy_s3_refusal_speaks_of_the_pinned_release() -> None:
+    """The facts the refusal states were checked in Trino 476's server and catalogue: S3 Select is
+    defunct there, hive.s3.* is no property of the hive plugin proper (only of its legacy Hadoop file
+    system, still selectable with fs.hadoop.enabled), the native S3 properties replace it. Moving the
+    pin means checking them again (the later releases removed the legacy file system)."""
+    assert DEFAULT_TRINO_TAG == "476"
+    hive = load_catalogue(DEFAULT_TRINO_TAG).plugins["hive"]  # type: ignore[union-attr]
+    assert "hive.s3select-pushdown.enabled" in hive.defunct
+    assert "fs.hadoop.enabled" in hive.properties and "fs.native-s3.enabled" in hive.properties
+    assert not [k for k in hive.properties if k.startswith("hive.s3.")]
+    for key in ("hive.s3.aws-access-key", "hive.s3.endpoint", "hive.s3.region", "hive.s3.sse.type"):
+        problem = legacy_s3_problem(key)
+        assert problem is not None and f"in Trino {DEFAULT_TRINO_TAG} only the deprecated" in problem
+        assert problem.endswith("; use s3." + key.removeprefix("hive.s3."))
+        assert key.replace("hive.s3.", "s3.") in hive.properties
+    named = [r for r in _REPLACEMENTS.values() if r.startswith("s3.")]
+    assert named and all(r in hive.properties for r in named)
+    unnamed = legacy_s3_problem("hive.s3.connect-timeout")  # s3.socket-connect-timeout in native S3
+    assert unnamed is not None and unnamed.endswith("; use the native S3 property that replaces it (s3.*)")
+    select = legacy_s3_problem("hive.s3select-pushdown.enabled")
+    assert select is not None and "refuses it as defunct" in select
 
 
 def test_literal_credentials_in_properties_are_rejected() -> None:
