@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, FieldPath, ManifestError, display_path
-from .yaml_source import LIMITS, InputLimits, parse_documents, read_text
+from .yaml_source import LIMITS, InputLimits, read_documents
 
 # The grammar, once: each form after its '$' as (opening, name, closing).
 _FORMS = {
@@ -247,12 +247,7 @@ def _as_text(value: Any) -> str:
 def read_values_file(path: str | Path) -> dict[str, Any]:
     """Read a ``--values`` file: a YAML mapping of placeholder names to values."""
     shown = display_path(path)
-    text = read_text(path, shown, what="values file", field="<values>")
-    if isinstance(text, Diagnostic):
-        raise ManifestError([text])
-    documents, problems = parse_documents(text, shown)
-    if problems:
-        raise ManifestError(problems)
+    documents = read_documents(path, shown, what="values file", field="<values>")
     if not documents:
         return {}
     if len(documents) > 1 or not isinstance(documents[0].data, dict):

@@ -344,15 +344,10 @@ def _environments(value: Any) -> list[str]:
 
 def _yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[Any, int]]:
     """A YAML file whose top level is a mapping, read as YAML 1.2 (like the CLI), with key lines."""
-    from .yaml_source import parse_documents, read_text
+    from .yaml_source import read_documents
 
     shown = display_path(path)
-    text = read_text(path, shown)
-    if isinstance(text, Diagnostic):
-        raise ManifestError([text])
-    documents, problems = parse_documents(text, shown)
-    if problems:
-        raise ManifestError(problems)
+    documents = read_documents(path, shown)
     if not documents:
         return {}, {}
     data = documents[0].data

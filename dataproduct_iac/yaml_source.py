@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, FieldPath, format_field_path, os_reason
+from .diagnostics import Diagnostic, FieldPath, ManifestError, format_field_path, os_reason
 
 try:  # the C loader is much faster where libyaml is present
     _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -89,6 +89,20 @@ def read_text(path: str | Path, shown: str, *, what: str = "file", field: str = 
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Diagnostic(shown, 0, field, f"not UTF-8 text (byte {exc.start}); is this a YAML file?")
+
+
+def read_documents(
+    path: str | Path, shown: str, *, what: str = "file", field: str = "<file>"
+) -> list[Document]:
+    """The documents of a YAML input (see :func:`read_text`); :class:`ManifestError` with every
+    problem when it cannot be read or parsed."""
+    text = read_text(path, shown, what=what, field=field)
+    if isinstance(text, Diagnostic):
+        raise ManifestError([text])
+    documents, problems = parse_documents(text, shown)
+    if problems:
+        raise ManifestError(problems)
+    return documents
 
 
 def _size(count: int) -> str:
