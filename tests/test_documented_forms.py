@@ -73,15 +73,25 @@ def test_a_v1alpha_bundle_with_underscore_ids_and_the_list_schedule(tmp_path: Pa
     condition = node.manifest.bundle.resources[1].dependency_conditions[0]
     assert condition.status is not None and condition.status.is_ == ["active"]
     assert ("instance-secret", "secret-a") in graph.dependencies(("instance-secret", "secret-b"))
-    with pytest.raises(ValidationError, match="a resource id consists of lower-case letters"):
-        Bundle.model_validate(
-            {
-                "name": "b",
-                "version": "v1beta",
-                "type": "bundle",
-                "bundle": {"resources": [{"id": "Bad Id", "file": "x"}]},
-            }
-        )
+
+
+def bundle_of(*ids: str) -> Bundle:
+    resources = [{"id": i, "file": "x.yaml", "dependencies": list(ids[:n])} for n, i in enumerate(ids)]
+    return Bundle.model_validate(
+        {"name": "b", "version": "v1beta", "type": "bundle", "bundle": {"resources": resources}}
+    )
+
+
+def test_a_bundle_resource_id_is_any_text_on_one_line_as_the_bundle_reference_asks() -> None:
+    # The bundle reference: 'id' is a "valid string"; its how-to guide names a resource 'soda checks'.
+    assert [r.id for r in bundle_of("flare-job", "soda checks", "Quality_DAG").bundle.resources] == [
+        "flare-job",
+        "soda checks",
+        "Quality_DAG",
+    ]
+    for bad in ("", " soda", "soda ", "soda\nchecks", "soda\n"):
+        with pytest.raises(ValidationError, match="an id is text on one line that does not start or end"):
+            bundle_of(bad)
 
 
 def test_a_v1alpha_product_with_use_cases_domain_lens_list_and_depot_refs() -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from .base import MAX_NAME_LENGTH, ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at
+from .base import ResourceMeta, ResourceName, StrictModel, new_dict, new_list, raise_at
 from .values import CronExpression, TimeZone
 
 
@@ -19,15 +19,18 @@ class Workspace(StrictModel):
     layer: Literal["user", "system"] = "user"
 
 
-BUNDLE_ID_PATTERN = r"^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"
-"""Bundle resource ids: lower-case letters, digits, '-' and '_' (DataOS's examples use both)."""
+BUNDLE_ID_PATTERN = r"^\S(.*\S)?$"
+"""Bundle resource ids: any text on one line that neither starts nor ends with a space. DataOS's bundle
+reference asks only for a string unique in the bundle ("valid string"); its examples write
+``flare-job``, ``quality_dag`` and ``soda checks``. An id names the entry for ``dependencies`` and
+``dependencyConditions`` only: no physical name derives from it."""
 
 
 def _check_bundle_id(value: str) -> str:
-    if not re.match(BUNDLE_ID_PATTERN, value) or len(value) > MAX_NAME_LENGTH:
+    if not re.fullmatch(BUNDLE_ID_PATTERN, value):
         raise ValueError(
-            "a resource id consists of lower-case letters, digits, '-' and '_', starts and ends with a "
-            f"letter or digit and has at most {MAX_NAME_LENGTH} characters (pattern {BUNDLE_ID_PATTERN})"
+            f"resource id {value!r}: an id is text on one line that does not start or end with a space "
+            "(e.g. 'flare-job', 'quality_dag', 'soda checks')"
         )
     return value
 
@@ -35,7 +38,10 @@ def _check_bundle_id(value: str) -> str:
 BundleId = Annotated[
     str,
     AfterValidator(_check_bundle_id),
-    Field(json_schema_extra={"pattern": BUNDLE_ID_PATTERN, "maxLength": MAX_NAME_LENGTH}),
+    Field(
+        description="Any text on one line, not starting or ending with a space.",
+        json_schema_extra={"pattern": BUNDLE_ID_PATTERN},
+    ),
 ]
 
 
