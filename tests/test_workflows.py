@@ -101,6 +101,38 @@ def test_ci_runs_lint_and_tests() -> None:
     assert "make lint" in runs and "make test" in runs
 
 
+def test_ci_runs_the_real_trino_tests_as_ci_run_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test job has what the real-Trino tests need (.ci/run): a JDK the pinned Trino runs on, the
+    server fetched (its tarball cached per pinned release, where tools/trino_dist.py looks) before the
+    tests, and DATAPRODUCT_TRINO_REQUIRED=1 so that they fail rather than skip without it."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import trino_dist
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    steps = _load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["test"]["steps"]
+    java = next(s for s in steps if s.get("uses", "").startswith("actions/setup-java@"))
+    assert java["with"]["distribution"] == "temurin"
+    assert int(java["with"]["java-version"]) >= trino_dist.MIN_JAVA
+    runs = [s.get("run", "") for s in steps]
+    fetch = runs.index(".venv/bin/python tools/trino_dist.py")
+    test = next(i for i, s in enumerate(steps) if s.get("run") == "make test")
+    assert fetch < test and steps[test]["env"]["DATAPRODUCT_TRINO_REQUIRED"] == "1"
+    assert "DATAPRODUCT_TRINO_REQUIRED=1" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert steps.index(cache) < fetch
+    version = "${{ steps.trino.outputs.version }}"
+    monkeypatch.delenv("DATAPRODUCT_TRINO_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    default_cache = Path("~") / trino_dist.cache_dir().relative_to(
+        Path.home()
+    )  # where the runner's fetch looks
+    assert cache["with"]["path"] == f"{default_cache}/{trino_dist.tarball_name(version)}"
+    assert version in cache["with"]["key"]
+    pin = next(s for s in steps if s.get("id") == "trino")
+    assert "DEFAULT_TRINO_TAG" in pin["run"] and trino_dist.VERSION == trino_dist.DEFAULT_TRINO_TAG
+
+
 def _pulumi_step(job: dict[str, Any]) -> dict[str, Any]:
     return next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
 
