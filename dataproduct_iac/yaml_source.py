@@ -117,32 +117,12 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
 
     YAML 1.1 also reads ``on``, ``off``, ``yes``, ``no`` (and ``y``/``n`` in keys) as booleans, which
     silently turns ``dependencies: [on]`` or a country code ``no`` into ``True``/``False``.
-
-    The composer asks for the tag of every node (a Python call from the C parser: 40% of the composing
-    time with PyYAML's ``Resolver.resolve``, which rebuilds the candidate list per scalar and tracks
-    path resolvers that a SafeLoader never has). :meth:`resolve` gives the same answers from tables
-    built once (:data:`_SCALAR_RESOLVERS`).
     """
 
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
         for first, resolvers in _Base.yaml_implicit_resolvers.items()
     }
-
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in _SCALAR_RESOLVERS.get(value[:1], _WILDCARD):
-                    if regexp.match(value):
-                        return tag
-            return _STR_TAG
-        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        """Nothing to track: no path resolvers."""
-
-    def ascend_resolver(self) -> None:
-        """Nothing to track: no path resolvers."""
 
 
 class _CountingLoader(_Loader):
@@ -154,6 +134,7 @@ class _CountingLoader(_Loader):
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         """Called by the composer for every node it makes."""
+        super().descend_resolver(current_node, current_index)
         self.nodes_left -= 1
         if self.nodes_left < 0:
             raise _ComposedTooMany
@@ -164,18 +145,7 @@ class _ComposedTooMany(Exception):
 
 
 _Loader.add_implicit_resolver(_BOOL_TAG, _YAML12_BOOL, list("tTfF"))
-assert not _Loader.yaml_path_resolvers
 _STR_TAG = _Loader.DEFAULT_SCALAR_TAG
-_SEQ_TAG = _Loader.DEFAULT_SEQUENCE_TAG
-_MAP_TAG = _Loader.DEFAULT_MAPPING_TAG
-_WILDCARD = tuple(_Loader.yaml_implicit_resolvers.get(None, []))
-_SCALAR_RESOLVERS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
-    first: (*resolvers, *_WILDCARD)
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
-    if first is not None
-}
-"""Implicit resolvers by a scalar's first character ('' for the empty scalar), then the wildcard ones:
-the order ``Resolver.resolve`` tries them in."""
 
 
 @dataclass
