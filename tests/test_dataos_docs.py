@@ -191,3 +191,9 @@ def test_the_companions_kept_are_the_ones_the_tool_writes() -> None:
         kept = folder / corpus_tool.COMPANIONS
         on_disk = list(yaml.safe_load_all(kept.read_text(encoding="utf-8"))) if kept.exists() else []
         assert on_disk == manifests, f"{ident}: run tools/dataos_docs_corpus.py companions"
+
+
+def test_the_readme_states_the_counts_per_kind() -> None:
+    table = corpus_tool.counts_table(CLASSIFICATION, KNOWN)
+    readme = (CORPUS / "README.md").read_text(encoding="utf-8")
+    assert table in readme, f"README.md: replace the table by (tools/dataos_docs_corpus.py counts):\n{table}"

@@ -624,6 +624,31 @@ def write_companions(out: Path, classification: dict[str, Any]) -> int:
     return count
 
 
+def counts_table(classification: dict[str, Any], known: dict[str, Any]) -> str:
+    """The Markdown table of the corpus per kind: valid examples and how many validate, broken ones and
+    how many are refused at their defect (the examples less the known mismatches, which the corpus
+    test keeps exact)."""
+    refused = set((known or {}).get("refused") or {})
+    accepted = set((known or {}).get("accepted") or {})
+    rows: dict[str, list[int]] = {kind: [0, 0, 0, 0] for kind in KINDS}
+    for ident, entry in classification.items():
+        row = rows[ident.split("/", 1)[0]]
+        if entry["status"] == "valid":
+            row[0] += 1
+            row[1] += ident not in refused
+        else:
+            row[2] += 1
+            row[3] += ident not in accepted
+    total = [sum(column) for column in zip(*rows.values(), strict=True)]
+    lines = [
+        "| kind | valid | validate | broken | refused at their defect |",
+        "|---|---:|---:|---:|---:|",
+        *(f"| {kind} | {v} | {a} | {b} | {r} |" for kind, (v, a, b, r) in rows.items()),
+        f"| all | {total[0]} | {total[1]} ({100 * total[1] / total[0]:.1f} %) | {total[2]} | {total[3]} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _file_resource_name(rel: str) -> str:
     stem = re.sub(r"\.(ya?ml)$", "", Path(rel).name).lower()
     return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "companion"
@@ -642,6 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("git_dir")
     extract.add_argument("--commit", default="HEAD")
     commands.add_parser("companions", help="write the companion manifests of every valid example")
+    commands.add_parser("counts", help="print the table of examples per kind (README.md holds it)")
     args = parser.parse_args(argv)
     if args.command == "extract":
         commit = _git(args.git_dir, "rev-parse", args.commit).strip()
@@ -657,6 +683,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"classified but no longer extracted: {ident}", file=sys.stderr)
         return 0
     classification = yaml.safe_load((args.out / "classification.yaml").read_text(encoding="utf-8")) or {}
+    if args.command == "counts":
+        known = yaml.safe_load((args.out / "known_mismatches.yaml").read_text(encoding="utf-8")) or {}
+        print(counts_table(classification, known), end="")
+        return 0
     print(f"{write_companions(args.out, classification)} examples have companions")
     return 0
 
