@@ -59,3 +59,8 @@ def test_check_mode_detects_a_stale_file(tmp_path: Path) -> None:
 def test_the_reference_tool_is_not_shipped_in_the_package() -> None:
     assert not list((ROOT / "dataproduct_iac").rglob("*docgen*"))
     assert not list((ROOT / "dataproduct_iac").rglob("manifest_reference*"))
+
+
+def test_a_field_a_union_member_documents_otherwise_is_marked_once_with_that_member() -> None:
+    rows = [line for line in _tool().render().splitlines() if "For a " in line]
+    assert rows and all(line.count("For a ") == 1 for line in rows), rows

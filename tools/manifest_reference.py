@@ -172,19 +172,23 @@ def _rows(
                 _cell(". ".join(n.rstrip(".") for n in notes if n) + ("." if any(notes) else "")),
             )
         )
-        # Each member of a union: its fields, those a former member documents alike given once.
+        # Each member of a union: its fields, those a former member documents alike given once, those
+        # it documents otherwise marked as its own.
         documented: dict[str, str] = {}
         for suffix, sub in nested:
             title = str(sub.get("title", ""))
             if title in seen:
                 continue
+            mine: dict[str, str] = {}
             for row in _rows(sub, defs, f"{path}{suffix}", (*seen, title)):
                 if documented.get(row[0]) == row[1]:
                     continue
                 if row[0] in documented:
-                    row = (row[0], row[1], row[2], row[3], _cell(f"For a {title}: {row[4]}"))
-                documented.setdefault(row[0], row[1])
+                    row = (*row[:4], _cell(f"For a {title}: {row[4]}" if row[4] else f"For a {title}."))
+                mine.setdefault(row[0], row[1])
                 rows.append(row)
+            for key, kind in mine.items():
+                documented.setdefault(key, kind)
     return rows
 
 

@@ -335,7 +335,11 @@ class StackJobSpec(JobSpecBase):
 
     model_config = ConfigDict(title="job of another stack")
 
-    stack_spec: dict[str, Any] | None = None
+    stack_spec: dict[str, Any] | None = Field(
+        default=None,
+        description="The stack's own spec, kept as written; a container job's holds image, "
+        "imagePullSecret, command and arguments (checked as the container: block below is).",
+    )
     tier: str | None = Field(default=None, description="Older flare jobs: the tier (connect, ...).")
     flare: dict[str, Any] | None = None
     container: ContainerSpec | None = None
