@@ -309,6 +309,7 @@ class _Resolver:
                 continue
             depot = self.graph.nodes[("depot", address.depot)].manifest
             if isinstance(depot, Depot) and depot.depot_type == DepotType.S3:
+                self._scanner_envs(node, index, job.inline_spec.envs)
                 unused = job.scanner_config.narrowing_but_not_applied()
                 if unused:
                     self.graph.warnings.append(
@@ -330,6 +331,15 @@ class _Resolver:
                             "warning",
                         )
                     )
+
+    def _scanner_envs(self, node: Node, index: int, envs: dict[str, str]) -> None:
+        """The scanner's own variables in a scanner job's ``envs`` (timeouts, retries, ...), read as the
+        scanner container reads them when it starts, so that a value it would refuse fails here."""
+        from .scanner.env import env_problems  # the scanner's parser; imported only for scanner jobs
+
+        for name, reason in sorted(env_problems(envs).items()):
+            path: FieldPath = ("workflow", "dag", index, "spec", "envs", name)
+            self.errors.append(node.source.diagnostic(path, f"{reason} (the scanner would refuse it)"))
 
     def _cluster(self, node: Node, cluster: Cluster) -> None:
         section = cluster.cluster.type

@@ -7,10 +7,12 @@ web identity for IRSA, ``AWS_REGION``, ``AWS_ENDPOINT_URL``...).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..aws_clients import ClientSettingError, ClientSettings
 from ..errors import DataproductError
 
 ENV_PREFIX = "DATAPRODUCT_SCAN_"
@@ -73,6 +75,30 @@ _NUMBERS: tuple[tuple[str, str, Callable[[str], float], str], ...] = (
     ("RETRY_BUDGET", "retry_budget", float, "a number of seconds"),
 )
 """Numeric settings: the variable's suffix, the setting, how its text is read and what it must be."""
+
+
+_CLIENT_SETTINGS = frozenset(f.name for f in dataclasses.fields(ClientSettings))
+"""The settings of the scanner's AWS clients (timeouts, attempts, retry budget and mode)."""
+
+
+def env_problems(env: Mapping[str, str]) -> dict[str, str]:
+    """Why the scanner would refuse each ``DATAPRODUCT_SCAN_*`` variable of ``env`` when its container
+    starts (variable → reason; other variables are not looked at), for ``dataproduct validate`` to say
+    so before anything runs: each is read by :func:`settings_from_env`, as the container reads it, and
+    the AWS client settings (timeouts, attempts, retry budget, retry mode) are checked by
+    :class:`ClientSettings`, as the scan checks them. Values are not echoed by the parsing errors."""
+    problems: dict[str, str] = {}
+    for name, text in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        try:
+            values = settings_from_env({name: text})
+            ClientSettings(**{k: v for k, v in values.items() if k in _CLIENT_SETTINGS})
+        except EnvError as exc:
+            problems[name] = str(exc)
+        except ClientSettingError as exc:
+            problems[name] = f"{name} {exc.reason}"
+    return problems
 
 
 def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
