@@ -125,20 +125,18 @@ class Resolution:
     """Nodes of the mappings and lists placeholders stood for, one count per use."""
     text: int = 0
     """Characters placeholders put into strings."""
-    _sizes: dict[int, int] = field(default_factory=dict, repr=False)
 
-    def size_of(self, value: Any) -> int:
-        """Nodes of a mapping or list value (counted once per value)."""
-        size = self._sizes.get(id(value))
-        if size is None:
-            size, pending = 0, [value]
-            while pending:
-                item = pending.pop()
-                children = list(item.values()) if isinstance(item, dict) else item
-                size += len(children)
-                pending.extend(c for c in children if isinstance(c, dict | list))
-            self._sizes[id(value)] = size
-        return size
+
+def _size_of(value: dict[Any, Any] | list[Any]) -> int:
+    """Nodes of a mapping or list value. Counted again at each use: what one file's uses add up to is
+    bounded by ``InputLimits.max_nodes``, which stops filling in."""
+    size, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        children = list(item.values()) if isinstance(item, dict) else item
+        size += len(children)
+        pending.extend(c for c in children if isinstance(c, dict | list))
+    return size
 
 
 def iter_placeholders(text: str) -> Iterator[str]:
@@ -212,7 +210,7 @@ def _substitute(
     if whole and (whole["double"] or whole["single"] or whole["bare"]):
         value, _ = value_of(whole)
         if isinstance(value, dict | list):
-            out.nodes += out.size_of(value)
+            out.nodes += _size_of(value)
             if out.nodes > limits.max_nodes:
                 name = whole["double"] or whole["single"] or whole["bare"]
                 out.over_limit = OverLimit(path, name, f"{limits.max_nodes:,} nodes per file")
