@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, FieldPath, ManifestError, sorted_unique
+from .gc_policy import gc_paused
 from .loader import Loaded, LoadResult
 from .manifests import (
     Acl,
@@ -497,4 +498,5 @@ def _find_cycle(needs: dict[NodeKey, set[NodeKey]]) -> list[NodeKey]:
 
 def resolve(result: LoadResult) -> Graph:
     """Resolve every reference and order the manifests; raise :class:`ManifestError` on problems."""
-    return _Resolver(result).run()
+    with gc_paused():
+        return _Resolver(result).run()

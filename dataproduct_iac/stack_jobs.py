@@ -4,8 +4,9 @@ plan-time check (:func:`check_workflows`, before anything is registered) and by 
 - a scanner job that reads an S3 depot: the depot scanner (``ScannerJob``);
 - a scanner job that reads no depot (``type: data-product``, ``users``, a non-depot source): not
   run (this tool has no Metis or Heimdall), said as a note;
-- a ``container`` job: its ``stackSpec.image`` with ``command`` and ``arguments`` (pulled with
-  ``imagePullSecret`` when it names one);
+- a ``container`` job (or ``alpha``, the container stack's older name): its own image
+  (``stackSpec.image``, or the ``container:`` / ``alpha:`` block's) with ``command`` and
+  ``arguments`` (pulled with ``imagePullSecret`` when it names one);
 - a job of another stack: the image the stack config maps the stack to (``dataproduct:stackImages``,
   ``name:version`` before ``name``), with the job's ``stackSpec`` as JSON in
   ``DATAPRODUCT_STACK_SPEC``;
@@ -24,7 +25,7 @@ from typing import Any
 from .diagnostics import Diagnostic, FieldPath, ManifestError
 from .graph import Graph, Node
 from .manifests import Depot, DepotType, Workflow
-from .manifests.workflow import CONTAINER_STACK, DagJob, StackJobSpec
+from .manifests.workflow import DagJob, StackJobSpec
 from .settings import StackSettings
 
 STACK_IMAGES_KEY = "dataproduct:stackImages"
@@ -113,11 +114,16 @@ def plan_workflow(workflow: Workflow, graph: Graph, settings: StackSettings) -> 
                 "DataOS metadata this tool does not have; nothing is created for it"
             )
             continue
-        if spec.stack_name == CONTAINER_STACK:
+        block = spec.image_block
+        if block is not None:
             container = spec.container_spec
             if container is None or not container.image:
+                article = "an" if spec.stack_name[0] in "aeiou" else "a"
                 plan.problems.append(
-                    ((*where, "spec", "stackSpec", "image"), "a container job needs stackSpec.image to run")
+                    (
+                        (*where, "spec", block, "image"),
+                        f"{article} {spec.stack_name} job needs {block}.image to run",
+                    )
                 )
                 continue
             plan.runnable.append(
@@ -143,7 +149,7 @@ def plan_workflow(workflow: Workflow, graph: Graph, settings: StackSettings) -> 
                 )
             )
             continue
-        legacy = spec.flare or spec.soda or spec.alpha
+        legacy = spec.flare or spec.soda
         stack_spec: dict[str, Any] = spec.stack_spec if spec.stack_spec is not None else legacy or {}
         env = {
             "DATAPRODUCT_STACK": spec.stack,

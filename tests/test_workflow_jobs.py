@@ -276,3 +276,80 @@ def test_plan_refuses_a_stack_without_an_image_naming_the_setting(tmp_path: Path
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert "flow.yaml:8: workflow.dag[0].spec.stack: no image for stack 'flare:7.0'" in done.stderr
     assert "dataproduct:stackImages" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("schedule", ["", "schedule: {cron: '0 3 * * *'}"])
+def test_an_alpha_job_runs_its_own_image_with_its_pull_secret_as_a_container_job_does(
+    tmp_path: Path, schedule: str
+) -> None:
+    # DataOS's older name for the container stack: the alpha: block holds what container: does
+    # (docs/examples/resources/secret/docker_image/alpha_image_worklow.yaml, dataos_alerts/workflow_alerts.md)
+    settings = StackSettings(stack="dev", stack_images={"alpha": "example/not-this-one:1"})
+    ready = prepared(
+        tmp_path,
+        settings,
+        f"""
+        name: alerts
+        version: v1
+        type: workflow
+        workflow:
+          {schedule}
+          dag:
+            - name: pull
+              spec:
+                stack: alpha
+                alpha: {{image: 'docker.io/team/private:1', imagePullSecret: docker-image}}
+            - name: alert
+              dependencies: [pull]
+              spec:
+                stack: alpha
+                compute: runnable-default
+                alpha:
+                  image: docker.io/team/alerts:2
+                  command: [python]
+                  arguments: [teams_alert.py]
+        """,
+    )
+    (job,) = k8s(plan_of(ready), "CronJob" if schedule else "Job")
+    kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+    assert check_pod_security(job) == [] and check_resources(job) == []
+    spec = job["spec"]["jobTemplate"]["spec"] if schedule else job["spec"]
+    pod = spec["template"]["spec"]
+    assert pod["imagePullSecrets"] == [{"name": "docker-image"}]
+    (pull,) = pod["initContainers"]
+    (alert,) = pod["containers"]
+    assert pull["image"] == "docker.io/team/private:1"
+    assert (alert["image"], alert["command"], alert["args"]) == (
+        "docker.io/team/alerts:2",
+        ["python"],
+        ["teams_alert.py"],
+    )
+    assert not {e["name"] for e in alert.get("env", [])} & {"DATAPRODUCT_STACK", "DATAPRODUCT_STACK_SPEC"}
+
+
+def test_a_container_or_alpha_job_without_an_image_is_refused_at_its_block(tmp_path: Path) -> None:
+    shown = refusals(
+        tmp_path,
+        StackSettings(stack="dev", stack_images={"alpha": "example/alpha:1", "container": "example/c:1"}),
+        """
+        name: no-images
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: old-alpha
+              spec: {stack: alpha, alpha: {command: [python]}}
+            - name: old-container
+              spec: {stack: container, container: {command: [python]}}
+            - name: new-alpha
+              spec: {stack: alpha, stackSpec: {command: [python]}}
+            - name: bare
+              spec: {stack: alpha}
+        """,
+    )
+    text = "\n".join(shown)
+    assert "m.yaml:7: workflow.dag[0].spec.alpha.image: an alpha job needs alpha.image to run" in text
+    assert "m.yaml:9: workflow.dag[1].spec.container.image: a container job needs container.image" in text
+    assert "workflow.dag[2].spec.stackSpec.image: an alpha job needs stackSpec.image" in text
+    assert "workflow.dag[3].spec.stackSpec.image: an alpha job needs stackSpec.image" in text
+    assert len(shown) == 4, shown

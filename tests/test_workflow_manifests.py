@@ -335,3 +335,29 @@ def test_a_job_log_level_outside_the_documented_ones_is_refused_naming_them(tmp_
         ":7: workflow.dag[0].spec.logLevel: Input should be 'DEBUG', 'INFO', 'WARN', 'WARNING' or 'ERROR' "
         "(got 'Verbose')"
     ), shown
+
+
+def test_an_alpha_jobs_block_is_checked_as_the_container_block_is(tmp_path: Path) -> None:
+    shown = errors_of(
+        tmp_path,
+        """
+        name: alerts
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: old
+              spec:
+                stack: alpha
+                alpha: {image: 'x/alert:1', imagePullSecret: Docker_Image, comand: [python]}
+            - name: new
+              spec:
+                stack: alpha
+                stackSpec: {image: 'x/alert:1', arguments: run.py}
+        """,
+    )
+    text = "\n".join(shown)
+    assert "m.yaml:9: workflow.dag[0].spec.alpha.imagePullSecret:" in text
+    assert "m.yaml:9: workflow.dag[0].spec.alpha.comand:" in text and "command" in text
+    assert "m.yaml:13: workflow.dag[1].spec.stackSpec.arguments:" in text
+    assert len(shown) == 3, shown

@@ -163,6 +163,7 @@ def _rows(
         constraints = _constraints(field, defs)
         if constraints:
             notes.append(constraints)
+        notes = list(dict.fromkeys(notes))  # a field's description also overrides its object's
         rows.append(
             (
                 f"`{path}`",

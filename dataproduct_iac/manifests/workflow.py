@@ -28,6 +28,10 @@ from .values import CronExpression, JobLogLevel, Quantity, TimeZone, parse_quant
 
 SCANNER_STACK = "scanner"
 CONTAINER_STACK = "container"
+ALPHA_STACK = "alpha"
+CONTAINER_STACKS = (CONTAINER_STACK, ALPHA_STACK)
+"""Stacks whose job runs its own image: ``container``, and ``alpha``, DataOS's older name for it (the
+docs deploy the same image with either; the ``alpha:`` block holds what ``container:`` does)."""
 STACK_PATTERN = r"^(?P<name>[a-z][a-z0-9+-]*)(?::(?P<version>[A-Za-z0-9._-]+))?$"
 """``name`` or ``name:version`` (``scanner:2.0``, ``flare:7.0``, ``soda+python:1.0``, ``container``)."""
 _STACK = re.compile(STACK_PATTERN)
@@ -330,21 +334,26 @@ class ContainerSpec(StrictModel):
 class StackJobSpec(JobSpecBase):
     """A job of another stack (container, flare, soda, dbt, ...): its ``stackSpec`` is the stack's
     own, kept as written (the older per-stack blocks ``flare:``, ``container:``, ... too). A
-    ``container`` job runs as a Kubernetes Job of ``stackSpec.image``; another stack's job runs in the
-    image the stack config maps it to (``dataproduct:stackImages``)."""
+    ``container`` job (or ``alpha``, the container stack's older name) runs as a Kubernetes Job of its
+    own image (``stackSpec.image``, or the image of its ``container:`` / ``alpha:`` block); another
+    stack's job runs in the image the stack config maps it to (``dataproduct:stackImages``)."""
 
     model_config = ConfigDict(title="job of another stack")
 
     stack_spec: dict[str, Any] | None = Field(
         default=None,
-        description="The stack's own spec, kept as written; a container job's holds image, "
+        description="The stack's own spec, kept as written; a container (or alpha) job's holds image, "
         "imagePullSecret, command and arguments (checked as the container: block below is).",
     )
     tier: str | None = Field(default=None, description="Older flare jobs: the tier (connect, ...).")
     flare: dict[str, Any] | None = None
     container: ContainerSpec | None = None
     soda: dict[str, Any] | None = None
-    alpha: dict[str, Any] | None = None
+    alpha: ContainerSpec | None = Field(
+        default=None,
+        description="The alpha stack's block (alpha is the container stack's older name): the same "
+        "fields as container:, and a job of the alpha stack runs its image as a container job does.",
+    )
 
     @field_validator("soda", mode="before")
     @classmethod
@@ -358,7 +367,7 @@ class StackJobSpec(JobSpecBase):
 
     @model_validator(mode="after")
     def _container_spec(self) -> StackJobSpec:
-        if self.stack_name == CONTAINER_STACK and self.stack_spec is not None:
+        if self.image_block == "stackSpec" and self.stack_spec is not None:
             try:
                 ContainerSpec.model_validate(self.stack_spec)
             except ValidationError as exc:
@@ -367,11 +376,27 @@ class StackJobSpec(JobSpecBase):
         return self
 
     @property
+    def image_block(self) -> str | None:
+        """Where a job of a :data:`CONTAINER_STACKS` stack has its image: ``stackSpec``, or (with no
+        stackSpec) the older block named after its stack (``container``, ``alpha``); None for a job
+        of another stack."""
+        if self.stack_name not in CONTAINER_STACKS:
+            return None
+        if self.stack_spec is None and getattr(self, self.stack_name) is not None:
+            return self.stack_name
+        return "stackSpec"
+
+    @property
     def container_spec(self) -> ContainerSpec | None:
-        """The container stack's image, command and arguments (``stackSpec`` or ``container:``)."""
-        if self.stack_spec is not None:
-            return ContainerSpec.model_validate(self.stack_spec)
-        return self.container
+        """A container (or alpha) job's image, command, arguments and pull secret, from
+        :attr:`image_block`; None for a job of another stack or with neither block."""
+        block = self.image_block
+        if block is None:
+            return None
+        if block == "stackSpec":
+            return ContainerSpec.model_validate(self.stack_spec) if self.stack_spec is not None else None
+        spec: ContainerSpec | None = getattr(self, block)
+        return spec
 
 
 def _job_kind(data: Any) -> str:
@@ -522,7 +547,7 @@ class WorkflowSpec(StrictModel):
 
 class Workflow(ResourceMeta):
     """A workflow: a DAG of jobs of any DataOS stack. Scanner jobs that read an S3 depot run as the
-    depot scanner here; ``container`` jobs and jobs of a stack mapped to an image
+    depot scanner here; ``container`` (and ``alpha``) jobs and jobs of a stack mapped to an image
     (``dataproduct:stackImages``) run as Kubernetes Jobs (CronJobs on a schedule)."""
 
     KIND: ClassVar[str] = "workflow"
