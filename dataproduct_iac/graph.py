@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, FieldPath, ManifestError, sorted_unique
-from .gc_policy import gc_paused
 from .loader import Loaded, LoadResult
 from .manifests import (
     Acl,
@@ -498,5 +497,4 @@ def _find_cycle(needs: dict[NodeKey, set[NodeKey]]) -> list[NodeKey]:
 
 def resolve(result: LoadResult) -> Graph:
     """Resolve every reference and order the manifests; raise :class:`ManifestError` on problems."""
-    with gc_paused():
-        return _Resolver(result).run()
+    return _Resolver(result).run()

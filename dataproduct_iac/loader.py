@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .cyclic_gc import gc_paused
 from .diagnostics import Diagnostic, FieldPath, ManifestError, format_field_path, sorted_unique
-from .gc_policy import gc_paused
 from .manifest_paths import RealPaths, expand_path_strings, is_below
 from .manifests import MODELS, Bundle, Depot, InstanceSecret, Manifest, UnknownKind, kind_of, secret_paths
 from .manifests.instance_secret import SecretFileError, SecretFiles

@@ -20,7 +20,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .gc_policy import gc_paused
+from .cyclic_gc import gc_paused
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -245,7 +245,7 @@ def run_program(
     if config is not None:
         runtime_config.set_all_config(dict(config), [])
     try:
-        with gc_paused():  # the SDK's objects per resource live to the end: see gc_policy
+        with gc_paused():  # the SDK's objects per resource live to the end: see cyclic_gc
             _sync_await(run_pulumi_func(program))
         root = runtime_settings.get_root_resource()
         outputs = resolve_outputs(dict(getattr(root, "outputs", {}) or {}))

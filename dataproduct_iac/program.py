@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, ManifestError
-from .gc_policy import gc_paused
 from .graph import Graph, resolve
 from .loader import load
 from .manifests import Cluster
@@ -46,17 +45,16 @@ def prepare(inputs: ProgramInputs) -> Prepared:
     """Load, override, validate and resolve the manifests (no pulumi); raise ManifestError on problems."""
     if not inputs.manifests:
         raise ManifestError([inputs.location.problem("manifests", "no manifests configured for this stack")])
-    with gc_paused():
-        result = load(inputs.manifests, inputs.sources, exclude=inputs.exclude, overrides=inputs.overrides)
-        graph = resolve(result)
-        problems: list[Diagnostic] = []
-        for check in (check_clusters, check_workflows):  # what the stack cannot run, before any resource
-            try:
-                check(graph, inputs.settings)
-            except ManifestError as exc:
-                problems.extend(exc.diagnostics)
-        if problems:
-            raise ManifestError(problems)
+    result = load(inputs.manifests, inputs.sources, exclude=inputs.exclude, overrides=inputs.overrides)
+    graph = resolve(result)
+    problems: list[Diagnostic] = []
+    for check in (check_clusters, check_workflows):  # what the stack cannot run, before any resource
+        try:
+            check(graph, inputs.settings)
+        except ManifestError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise ManifestError(problems)
     return Prepared(graph, inputs.settings)
 
 

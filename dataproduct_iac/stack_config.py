@@ -65,8 +65,6 @@ class Setting:
     """The StackSettings field (``secret_recovery_window_days``)."""
     kind: str
     """``string``, ``boolean``, ``integer``, ``number``, ``mapping`` or ``list``."""
-    optional: bool
-    """The field may be ``None``."""
     default: Any
     """The field's default; an empty config value means "not set", so the default applies."""
 
@@ -82,11 +80,10 @@ def to_camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _kind(annotation: Any) -> tuple[str, bool]:
-    optional = False
+def _kind(annotation: Any) -> str:
+    """The setting kind of a field's type (``T | None`` reads as ``T``: an unset value is ``None``)."""
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
-        optional = len(members) < len(typing.get_args(annotation))
         if len(members) != 1:
             raise TypeError(f"a setting has one type, not {annotation!r}")
         annotation = members[0]
@@ -95,7 +92,7 @@ def _kind(annotation: Any) -> tuple[str, bool]:
     kinds.update({dict: "mapping", list: "list", tuple: "list"})
     if origin not in kinds:
         raise TypeError(f"no config parser for the setting type {annotation!r}")
-    return kinds[origin], optional
+    return kinds[origin]
 
 
 def _settings_table() -> dict[str, Setting]:
@@ -104,9 +101,8 @@ def _settings_table() -> dict[str, Setting]:
     for spec in fields(StackSettings):
         if spec.name in _NOT_SETTINGS:
             continue
-        kind, optional = _kind(hints[spec.name])
         default = spec.default_factory() if callable(spec.default_factory) else spec.default
-        table[to_camel(spec.name)] = Setting(to_camel(spec.name), spec.name, kind, optional, default)
+        table[to_camel(spec.name)] = Setting(to_camel(spec.name), spec.name, _kind(hints[spec.name]), default)
     return table
 
 
