@@ -237,15 +237,24 @@ def _policy_document(value: Any) -> iam.PolicyDocument | str | None:
         return f"policy is not a valid IAM policy document: {exc}"
 
 
-def check_tls_only_policy(reg: Registration, config: Config) -> list[str]:
-    if reg.type != BUCKET_POLICY:
-        return []
+def _check_document(reg: Registration, check: Callable[[iam.PolicyDocument], list[str]]) -> list[str]:
+    """``check`` of the registration's ``policy``: nothing while it is unknown, the parse error when it is
+    not an IAM policy document."""
     doc = _policy_document(reg.props.get("policy"))
     if doc is None:
         return []
     if isinstance(doc, str):
         return [doc]
-    bucket = reg.props.get("bucket")
+    return check(doc)
+
+
+def check_tls_only_policy(reg: Registration, config: Config) -> list[str]:
+    if reg.type != BUCKET_POLICY:
+        return []
+    return _check_document(reg, lambda doc: _tls_only_problems(doc, reg.props.get("bucket")))
+
+
+def _tls_only_problems(doc: iam.PolicyDocument, bucket: Any) -> list[str]:
     candidates = {r for s in doc.statements for r in s.resources if r.startswith("arn:") and "/" not in r}
     if isinstance(bucket, str) and _known(bucket):
         # the policy must protect the bucket it is attached to (partition taken from the policy)
@@ -291,12 +300,7 @@ def check_recovery_window(reg: Registration, config: Config) -> list[str]:
 def check_iam_least_privilege(reg: Registration, config: Config) -> list[str]:
     if reg.type not in IAM_POLICY_TYPES:
         return []
-    doc = _policy_document(reg.props.get("policy"))
-    if doc is None:
-        return []
-    if isinstance(doc, str):
-        return [doc]
-    return iam.lint_document(doc)
+    return _check_document(reg, iam.lint_document)
 
 
 def _pod_object(reg: Registration) -> tuple[Mapping[str, Any], str] | None:
