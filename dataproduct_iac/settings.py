@@ -22,6 +22,15 @@ from .errors import DataproductError
 
 _ENVIRONMENT = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 """Trino's rule for ``node.environment``: lower-case alphanumerics and underscores."""
+
+
+def default_environment(stack: str) -> str:
+    """The ``environment`` of a stack that sets none: its name in the environment's alphabet (lower
+    case, any other character as ``_``, no leading ``_``), ``dev`` when nothing is left. Every Pulumi
+    stack name (letters, digits, ``-``, ``_``, ``.``) gives a valid environment."""
+    return re.sub(r"[^a-z0-9_]", "_", stack.lower()).lstrip("_") or "dev"
+
+
 _PARTITION = re.compile(r"^aws(-[a-z]+)*$")
 """AWS partition names: ``aws``, ``aws-cn``, ``aws-us-gov``, ``aws-iso``, ``aws-iso-b``, ..."""
 

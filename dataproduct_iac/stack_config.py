@@ -34,7 +34,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, ManifestError, display_path
 from .placeholders import ValueSources
-from .settings import SettingError, StackSettings
+from .settings import SettingError, StackSettings, default_environment
 
 NAMESPACE = "dataproduct"
 REGION_KEY = "aws:region"
@@ -522,11 +522,6 @@ def _settings_values(
         if value is not None:
             values[setting.attribute] = value
     return values
-
-
-def default_environment(stack: str) -> str:
-    """The ``environment`` setting of a stack that sets none: its name, lower-case, ``-`` as ``_``."""
-    return stack.replace("-", "_").lower()
 
 
 def _build_settings(

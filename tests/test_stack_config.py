@@ -276,3 +276,20 @@ def test_every_typed_declaration_is_one_pulumi_accepts() -> None:
             default = declaration["default"]
             expected = {"string": str, "integer": int, "boolean": bool}[declaration["type"]]
             assert type(default) is expected, key
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[A-Za-z0-9_.-]{1,40}", fullmatch=True))
+def test_every_pulumi_stack_name_has_a_default_environment(stack: str) -> None:
+    """A stack that sets no dataproduct:environment gets one from its name, whatever name Pulumi allows
+    (letters, digits, '-', '_', '.'): 'qa.1' was refused with an error about a setting nobody wrote. A
+    name the old rule ('-' as '_', lower case) already turned into a valid environment keeps it."""
+    environment = parse_settings({}, project="p", stack=stack).environment
+    assert re.fullmatch(r"[a-z0-9][a-z0-9_]*", environment)
+    old = stack.replace("-", "_").lower()
+    if re.fullmatch(r"[a-z0-9][a-z0-9_]*", old):
+        assert environment == old
+
+
+def test_a_stack_name_with_a_dot_gets_an_environment() -> None:
+    assert parse_settings({}, project="p", stack="qa.1").environment == "qa_1"

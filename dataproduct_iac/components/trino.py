@@ -21,7 +21,7 @@ import pulumi_kubernetes as k8s
 
 from ..errors import ComponentArgsError
 from ..manifests import Cluster, Depot, InstanceSecret, Manifest
-from ..settings import StackSettings
+from ..settings import StackSettings, default_environment
 from ..tags import Ownership, kubernetes_labels
 from ..tags import ownership as owner_of
 from ..trino import RenderedCluster, render_cluster
@@ -247,7 +247,7 @@ class TrinoCluster(pulumi.ComponentResource):
         settings = args.settings or StackSettings(
             project=pulumi.get_project(),
             stack=pulumi.get_stack(),
-            environment=_environment(pulumi.get_stack()),
+            environment=default_environment(pulumi.get_stack()),
         )
         rendered = render_cluster(cluster, depots, depot_secrets, settings, namespace=args.namespace)
         credentials = credential_values(rendered, depot_secrets, args.credentials)
@@ -314,8 +314,3 @@ class TrinoCluster(pulumi.ComponentResource):
                 "image": self.image,
             }
         )
-
-
-def _environment(stack: str) -> str:
-    """A stack name as Trino's ``node.environment`` (lower-case letters, digits and underscores)."""
-    return "".join(c if c.isalnum() else "_" for c in stack.lower()) or "dev"
