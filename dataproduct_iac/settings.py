@@ -105,7 +105,7 @@ class StackSettings:
     stack: str = "dev"
     environment: str = "dev"
     """Tag value and Trino ``node.environment``; lower-case letters, digits and underscores. Read from
-    stack config, it defaults to the stack name (lower-case, ``-`` as ``_``)."""
+    stack config, it defaults to the stack name (lower-case, ``-``, ``.`` and the like as ``_``)."""
     region: str | None = None
     """The stack's ``aws:region``: the default region of depots that name none."""
     aws_partition: str = "aws"
