@@ -89,25 +89,51 @@ def test_known_mismatches_are_examples_with_a_reason_and_their_errors() -> None:
             assert CLASSIFICATION[ident]["status"] == status, ident
             assert set(entry) == {"reason", "errors"} and entry["reason"].strip(), ident
             for error in entry["errors"]:
-                assert set(error) == {"line", "field", "says"} and error["says"].strip(), ident
+                assert set(error) == {"file", "line", "field", "says"} and error["says"].strip(), ident
+                assert (CORPUS / ident / error["file"]).is_file(), ident
     assert all(KNOWN_REFUSED[ident]["errors"] for ident in KNOWN_REFUSED)
+
+
+def where(ident: str, diagnostic: Diagnostic) -> tuple[str, int, str]:
+    """The file (relative to the example's folder when it lies there), line and field of a finding."""
+    folder = (CORPUS / ident).resolve()
+    path = Path(diagnostic.file).resolve()
+    name = str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+    return (name, diagnostic.line, diagnostic.field)
 
 
 def recorded_errors_differ(ident: str, diagnostics: list[Diagnostic]) -> str | None:
     """How the errors an example gets differ from those its known_mismatches entry records (each
-    error of the example at its line and field, its message holding the recorded words); ``None``
-    when they agree."""
+    error of the example in its file, at its line and field, its message holding the recorded
+    words); ``None`` when they agree."""
     recorded = KNOWN_REFUSED.get(ident) or KNOWN_ACCEPTED[ident]
-    errors = [d for d in diagnostics if d.severity == "error"]
-    wanted = sorted((e["line"], e["field"]) for e in recorded["errors"])
-    got = sorted((d.line, d.field) for d in errors)
+    errors = [(where(ident, d), d.message) for d in diagnostics if d.severity == "error"]
+    wanted = sorted((e["file"], e["line"], e["field"]) for e in recorded["errors"])
+    got = sorted(place for place, _ in errors)
     if wanted != got:
         return f"recorded errors at {wanted}, gets them at {got}"
     for error in recorded["errors"]:
-        messages = [d.message for d in errors if (d.line, d.field) == (error["line"], error["field"])]
+        place = (error["file"], error["line"], error["field"])
+        messages = [message for at, message in errors if at == place]
         if not any(error["says"] in message for message in messages):
-            return f"line {error['line']} {error['field']}: recorded {error['says']!r}, says {messages}"
+            at = f"{error['file']}:{error['line']} {error['field']}"
+            return f"{at}: recorded {error['says']!r}, says {messages}"
     return None
+
+
+def test_a_recorded_error_is_matched_in_its_own_file() -> None:
+    ident = next(iter(KNOWN_REFUSED))
+    folder = CORPUS / ident
+    recorded = KNOWN_REFUSED[ident]["errors"]
+    got = outcome(ident)
+    assert recorded_errors_differ(ident, got) is None
+    # the same errors, each at the same line and field of the companion file instead
+    elsewhere = [
+        Diagnostic(str(folder / corpus_tool.COMPANIONS), d.line, d.field, d.message, d.severity) for d in got
+    ]
+    assert recorded and elsewhere
+    differs = recorded_errors_differ(ident, elsewhere)
+    assert differs is not None and corpus_tool.COMPANIONS in differs, differs
 
 
 @pytest.mark.parametrize("ident", VALID)
