@@ -149,8 +149,7 @@ def plan_workflow(workflow: Workflow, graph: Graph, settings: StackSettings) -> 
                 )
             )
             continue
-        legacy = spec.flare or spec.soda
-        stack_spec: dict[str, Any] = spec.stack_spec if spec.stack_spec is not None else legacy or {}
+        stack_spec: dict[str, Any] = spec.stack_spec if spec.stack_spec is not None else spec.flare or {}
         env = {
             "DATAPRODUCT_STACK": spec.stack,
             "DATAPRODUCT_JOB": job.name,

@@ -333,7 +333,7 @@ class ContainerSpec(StrictModel):
 
 class StackJobSpec(JobSpecBase):
     """A job of another stack (container, flare, soda, dbt, ...): its ``stackSpec`` is the stack's
-    own, kept as written (the older per-stack blocks ``flare:``, ``container:``, ... too). A
+    own, kept as written (the older per-stack blocks ``flare:``, ``container:``, ``alpha:`` too). A
     ``container`` job (or ``alpha``, the container stack's older name) runs as a Kubernetes Job of its
     own image (``stackSpec.image``, or the image of its ``container:`` / ``alpha:`` block); another
     stack's job runs in the image the stack config maps it to (``dataproduct:stackImages``)."""
@@ -348,7 +348,11 @@ class StackJobSpec(JobSpecBase):
     tier: str | None = Field(default=None, description="Older flare jobs: the tier (connect, ...).")
     flare: dict[str, Any] | None = None
     container: ContainerSpec | None = None
-    soda: dict[str, Any] | None = None
+    soda: Any = Field(
+        default=None,
+        description="Refused: DataOS documents no soda: block; the soda stack's datasets go in "
+        "stackSpec.inputs (its reference, soda/configurations.md).",
+    )
     alpha: ContainerSpec | None = Field(
         default=None,
         description="The alpha stack's block (alpha is the container stack's older name): the same "
@@ -358,12 +362,13 @@ class StackJobSpec(JobSpecBase):
     @field_validator("soda", mode="before")
     @classmethod
     def _soda_block(cls, value: Any) -> Any:
+        where = (
+            "the soda stack reads its datasets from stackSpec.inputs (a list of {dataset, checks, "
+            "profile, ...}, as the soda stack's reference documents it)"
+        )
         if isinstance(value, list):
-            raise ValueError(
-                "the soda stack reads its datasets from stackSpec.inputs (a list of {dataset, checks, "
-                "profile, ...}, as the soda stack's reference documents it): move this list there"
-            )
-        return value
+            raise ValueError(f"{where}: move this list there")
+        raise ValueError(f"{where}; DataOS documents no soda: block: put what it holds under stackSpec")
 
     @model_validator(mode="after")
     def _container_spec(self) -> StackJobSpec:
