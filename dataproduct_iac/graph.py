@@ -9,8 +9,11 @@ from __future__ import annotations
 import difflib
 import heapq
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from .cyclic_gc import gc_paused
 from .diagnostics import Diagnostic, FieldPath, ManifestError, sorted_unique
 from .loader import Loaded, LoadResult
 from .manifests import (
@@ -82,42 +85,48 @@ class Edge:
         return self.at[0].diagnostic(self.at[1], self.reason) if self.at is not None else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Graph:
-    nodes: dict[NodeKey, Node] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
-    order: list[NodeKey] = field(default_factory=list)
+    """The resolved manifests, as :func:`resolve` returns them. Read-only: ``nodes`` is a read-only
+    mapping and ``edges`` and ``order`` are tuples, so the lookups built from them when the graph is
+    made (a node's dependencies, nodes by kind, a bundle's members: O(degree) per query instead of a
+    pass over the graph) always answer for what the graph holds."""
+
+    nodes: Mapping[NodeKey, Node] = field(default_factory=dict)
+    edges: tuple[Edge, ...] = ()
+    order: tuple[NodeKey, ...] = ()
+    """Every node, each after the nodes it needs."""
     external_refs: dict[NodeKey, list[str]] = field(default_factory=dict)
     """References to resources this tool does not manage (lens, service ports), per referrer."""
     warnings: list[Diagnostic] = field(default_factory=list)
 
-    _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
+    _index: _Index = field(init=False, repr=False, compare=False)
 
-    def _indexed(self) -> _Index:
-        """Adjacency, kind and bundle indexes, rebuilt whenever ``edges`` or ``order`` changed."""
-        stamp = (id(self.edges), len(self.edges), id(self.order), len(self.order), len(self.nodes))
-        if self._index is None or self._index.stamp != stamp:
-            self._index = _Index(self, stamp)
-        return self._index
+    def __post_init__(self) -> None:
+        # Own, unchangeable copies of the relations the index is built from (the dataclass is frozen).
+        object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
+        object.__setattr__(self, "edges", tuple(self.edges))
+        object.__setattr__(self, "order", tuple(self.order))
+        object.__setattr__(self, "_index", _Index(self))
 
     def dependencies(self, key: NodeKey) -> list[NodeKey]:
-        return sorted(self._indexed().targets.get(key, ()), key=_sort_key)
+        return sorted(self._index.targets.get(key, ()), key=_sort_key)
 
     def of_kind(self, kind: str) -> list[Node]:
-        return [self.nodes[k] for k in self._indexed().by_kind.get(kind, ())]
+        return [self.nodes[k] for k in self._index.by_kind.get(kind, ())]
 
     def get(self, kind: str, name: str) -> Node | None:
         return self.nodes.get((kind, name))
 
     def depot_secrets(self, depot: str) -> list[InstanceSecret]:
         """The instance secrets a depot uses (explicit refs and implicit inline ones), r first."""
-        targets = {t for t in self._indexed().targets.get(("depot", depot), ()) if t[0] == "instance-secret"}
+        targets = {t for t in self._index.targets.get(("depot", depot), ()) if t[0] == "instance-secret"}
         out = [self.nodes[target].manifest for target in targets]
         secrets = [m for m in out if isinstance(m, InstanceSecret)]
         return sorted(secrets, key=lambda s: (s.acl != Acl.READ, s.name))
 
     def bundle_members(self, bundle: str) -> list[NodeKey]:
-        return [k for k in self._indexed().by_bundle.get(bundle, ()) if k != ("bundle", bundle)]
+        return [k for k in self._index.by_bundle.get(bundle, ()) if k != ("bundle", bundle)]
 
     def cluster_inputs(self, cluster: Cluster) -> tuple[dict[str, Depot], dict[str, list[InstanceSecret]]]:
         """The depots a cluster addresses (by name) and each one's instance secrets (r before rw),
@@ -146,8 +155,7 @@ class Graph:
 class _Index:
     """Lookups over a graph's edges and order, so that per-node queries cost O(degree), not O(graph)."""
 
-    def __init__(self, graph: Graph, stamp: tuple[int, ...]) -> None:
-        self.stamp = stamp
+    def __init__(self, graph: Graph) -> None:
         self.targets: dict[NodeKey, set[NodeKey]] = defaultdict(set)
         for edge in graph.edges:
             self.targets[edge.source].add(edge.target)
@@ -167,17 +175,20 @@ def _sort_key(key: NodeKey) -> tuple[int, str]:
 class _Resolver:
     def __init__(self, result: LoadResult) -> None:
         self.result = result
-        self.graph = Graph(warnings=list(result.warnings))
+        self.nodes: dict[NodeKey, Node] = {}
+        self.edges: list[Edge] = []
+        self.external_refs: dict[NodeKey, list[str]] = {}
+        self.warnings = list(result.warnings)
         self.errors: list[Diagnostic] = []
 
     def run(self) -> Graph:
         self._add_nodes()
         # Members of each bundle, in node order (one pass instead of one per bundle).
         self.members: dict[str, list[NodeKey]] = defaultdict(list)
-        for key, member in self.graph.nodes.items():
+        for key, member in self.nodes.items():
             if member.source.bundle is not None:
                 self.members[member.source.bundle].append(key)
-        for node in list(self.graph.nodes.values()):
+        for node in list(self.nodes.values()):
             manifest = node.manifest
             if node.implicit:
                 continue
@@ -194,14 +205,13 @@ class _Resolver:
         # Unique edges (the first of equal ones) in the dataclass order (source, target, reason), sorted
         # as plain tuples: no Python-level __hash__, __eq__ or key function per edge.
         unique: dict[tuple[NodeKey, NodeKey, str], Edge] = {}
-        for edge in self.graph.edges:
+        for edge in self.edges:
             unique.setdefault((edge.source, edge.target, edge.reason), edge)
-        self.graph.edges = [unique[k] for k in sorted(unique)]
-        if not self.errors:
-            self._order()
+        edges = [unique[k] for k in sorted(unique)]
+        order = self._order(edges) if not self.errors else []
         if self.errors:
             raise ManifestError(sorted_unique(self.errors))
-        return self.graph
+        return Graph(self.nodes, tuple(edges), tuple(order), self.external_refs, self.warnings)
 
     # -- nodes -------------------------------------------------------------------------------
     def _add_nodes(self) -> None:
@@ -240,7 +250,7 @@ class _Resolver:
                     )
 
     def _add(self, key: NodeKey, node: Node, first_seen: dict[NodeKey, Loaded], path: FieldPath) -> None:
-        if key in self.graph.nodes:
+        if key in self.nodes:
             first = first_seen[key]
             self.errors.append(
                 node.source.diagnostic(
@@ -250,13 +260,13 @@ class _Resolver:
             )
             return
         first_seen[key] = node.source
-        self.graph.nodes[key] = node
+        self.nodes[key] = node
 
     # -- references --------------------------------------------------------------------------
     def _need(self, node: Node, kind: str, name: str, path: FieldPath, reason: str) -> bool:
         target = (kind, name)
-        if target not in self.graph.nodes:
-            candidates = [k[1] for k in self.graph.nodes if k[0] == kind]
+        if target not in self.nodes:
+            candidates = [k[1] for k in self.nodes if k[0] == kind]
             close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             if not candidates:
@@ -270,21 +280,21 @@ class _Resolver:
         if target == node.key:
             self.errors.append(node.source.diagnostic(path, f"{node_label(node.key)} references itself"))
             return False
-        self.graph.edges.append(Edge(node.key, target, reason, (node.source, path)))
+        self.edges.append(Edge(node.key, target, reason, (node.source, path)))
         return True
 
     def _depot(self, node: Node, depot: Depot) -> None:
         referenced: set[Acl] = set()
         for index, ref in enumerate(depot.depot.secrets):
             if self._need(node, "instance-secret", ref.name, ("depot", "secrets", index, "name"), "secret"):
-                secret = self.graph.nodes[("instance-secret", ref.name)].manifest
+                secret = self.nodes[("instance-secret", ref.name)].manifest
                 assert isinstance(secret, InstanceSecret)
                 referenced.add(secret.acl)
         inline: set[Acl] = set()
         for entry in depot.depot.connection_secret:
             name = depot.inline_secret_name(entry.acl)
-            if ("instance-secret", name) in self.graph.nodes:
-                self.graph.edges.append(Edge(node.key, ("instance-secret", name), "inline secret"))
+            if ("instance-secret", name) in self.nodes:
+                self.edges.append(Edge(node.key, ("instance-secret", name), "inline secret"))
             inline.add(entry.acl)
         # DataOS's own v1 templates (Redshift, Snowflake) hold a single inline rw secret: it serves
         # reads too. Referenced instance secrets follow the rule that an rw secret comes with an r one.
@@ -306,12 +316,12 @@ class _Resolver:
             path: FieldPath = ("workflow", "dag", index, "spec", "stackSpec", "depot")
             if not self._need(node, "depot", address.depot, path, "scans"):
                 continue
-            depot = self.graph.nodes[("depot", address.depot)].manifest
+            depot = self.nodes[("depot", address.depot)].manifest
             if isinstance(depot, Depot) and depot.depot_type == DepotType.S3:
                 self._scanner_envs(node, index, job.inline_spec.envs)
                 unused = job.scanner_config.narrowing_but_not_applied()
                 if unused:
-                    self.graph.warnings.append(
+                    self.warnings.append(
                         node.source.diagnostic(
                             (
                                 "workflow",
@@ -345,7 +355,7 @@ class _Resolver:
         for index, entry in enumerate(cluster.depots):
             path: FieldPath = ("cluster", section, "depots", index, "address")
             if self._need(node, "depot", entry.parsed.depot, path, "catalog"):
-                depot = self.graph.nodes[("depot", entry.parsed.depot)].manifest
+                depot = self.nodes[("depot", entry.parsed.depot)].manifest
                 assert isinstance(depot, Depot)
                 gap = trino_gap(depot.depot_type, depot.connection)
                 if gap is not None:
@@ -369,8 +379,8 @@ class _Resolver:
         by_id: dict[str, list[NodeKey]] = defaultdict(list)
         for key in self.members.get(bundle.name, ()):
             if key != node.key:
-                by_id[self.graph.nodes[key].source.bundle_id or ""].append(key)
-                self.graph.edges.append(Edge(node.key, key, "member"))
+                by_id[self.nodes[key].source.bundle_id or ""].append(key)
+                self.edges.append(Edge(node.key, key, "member"))
         for index, entry in enumerate(bundle.bundle.resources):
             for dep_index, dep in enumerate(entry.dependencies):
                 reason = f"bundle dependency {entry.id} → {dep}"
@@ -378,7 +388,7 @@ class _Resolver:
                 for source in by_id.get(entry.id, []):
                     for target in by_id.get(dep, []):
                         if source != target:
-                            self.graph.edges.append(Edge(source, target, reason, at))
+                            self.edges.append(Edge(source, target, reason, at))
             if entry.workspace and bundle.bundle.workspaces:
                 names = [w.name for w in bundle.bundle.workspaces]
                 if entry.workspace not in names and entry.workspace != "public":
@@ -421,14 +431,14 @@ class _Resolver:
                     "port",
                 )
             else:
-                self.graph.external_refs.setdefault(node.key, []).append(port.ref)
+                self.external_refs.setdefault(node.key, []).append(port.ref)
 
     def _check_writable(self, node: Node, address: DatasetAddress, path: FieldPath) -> None:
-        depot = self.graph.nodes[("depot", address.depot)].manifest
+        depot = self.nodes[("depot", address.depot)].manifest
         assert isinstance(depot, Depot)
         acls = {s.acl for s in depot.depot.connection_secret}
         for ref in depot.depot.secrets:
-            secret = self.graph.nodes.get(("instance-secret", ref.name))
+            secret = self.nodes.get(("instance-secret", ref.name))
             if secret is not None and isinstance(secret.manifest, InstanceSecret):
                 acls.add(secret.manifest.acl)
         if Acl.READ_WRITE not in acls:
@@ -441,16 +451,17 @@ class _Resolver:
             )
 
     # -- order -------------------------------------------------------------------------------
-    def _order(self) -> None:
-        needs: dict[NodeKey, set[NodeKey]] = {key: set() for key in self.graph.nodes}
-        needed_by: dict[NodeKey, set[NodeKey]] = {key: set() for key in self.graph.nodes}
-        for edge in self.graph.edges:
+    def _order(self, edges: list[Edge]) -> list[NodeKey]:
+        """The nodes in build order, or [] with the error of a cycle."""
+        needs: dict[NodeKey, set[NodeKey]] = {key: set() for key in self.nodes}
+        needed_by: dict[NodeKey, set[NodeKey]] = {key: set() for key in self.nodes}
+        for edge in edges:
             needs[edge.source].add(edge.target)
             needed_by[edge.target].add(edge.source)
         remaining = {key: len(deps) for key, deps in needs.items()}
         # Kahn's algorithm, always taking the smallest ready node by (_sort_key, key); the heap holds
         # each node's position in that order (ints compare much faster than nested tuples).
-        ranked = sorted(self.graph.nodes, key=lambda k: (_sort_key(k), k))
+        ranked = sorted(self.nodes, key=lambda k: (_sort_key(k), k))
         position = {key: index for index, key in enumerate(ranked)}
         ready = [position[k] for k, count in remaining.items() if count == 0]
         heapq.heapify(ready)
@@ -462,22 +473,20 @@ class _Resolver:
                 remaining[dependent] -= 1
                 if remaining[dependent] == 0:
                     heapq.heappush(ready, position[dependent])
-        if len(order) != len(self.graph.nodes):
+        if len(order) != len(self.nodes):
             cycle = _find_cycle({k: needs[k] for k in needs if remaining.get(k, 0) > 0})
             message = "dependency cycle: " + " → ".join(node_label(k) for k in [*cycle, cycle[0]])
             closing = cycle[1] if len(cycle) > 1 else cycle[0]
             sites = [
-                e.site
-                for e in self.graph.edges
-                if e.source == cycle[0] and e.target == closing and e.site is not None
+                e.site for e in edges if e.source == cycle[0] and e.target == closing and e.site is not None
             ]
             if sites:
                 site = min(sites)
                 self.errors.append(Diagnostic(site.file, site.line, site.field, message))
             else:
-                self.errors.append(self.graph.nodes[cycle[0]].source.diagnostic((), message))
-            return
-        self.graph.order = order
+                self.errors.append(self.nodes[cycle[0]].source.diagnostic((), message))
+            return []
+        return order
 
 
 def _find_cycle(needs: dict[NodeKey, set[NodeKey]]) -> list[NodeKey]:
@@ -497,4 +506,5 @@ def _find_cycle(needs: dict[NodeKey, set[NodeKey]]) -> list[NodeKey]:
 
 def resolve(result: LoadResult) -> Graph:
     """Resolve every reference and order the manifests; raise :class:`ManifestError` on problems."""
-    return _Resolver(result).run()
+    with gc_paused():
+        return _Resolver(result).run()

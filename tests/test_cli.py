@@ -55,7 +55,7 @@ def test_validate_json_lists_manifests_in_build_order() -> None:
     assert report["valid"] is True and report["errors"] == []
     sources = ValueSources(files=[read_values_file(TRAFFIC / "values.yaml")], environment={})
     graph = resolve(load([TRAFFIC / "manifests"], sources))
-    assert [(m["kind"], m["name"]) for m in report["manifests"]] == graph.order
+    assert [(m["kind"], m["name"]) for m in report["manifests"]] == list(graph.order)
     first = report["manifests"][0]
     assert Path(ROOT / first["file"]).is_file() and first["line"] >= 1
 

@@ -327,11 +327,11 @@ def test_implicit_inline_secrets(tmp_path: Path) -> None:
         """,
     )
     graph = resolve(load([path], ValueSources(environment={})))
-    assert graph.order == [
+    assert graph.order == (
         ("instance-secret", "redshift-r"),
         ("instance-secret", "redshift-rw"),
         ("depot", "redshift"),
-    ]
+    )
     assert all(graph.nodes[k].implicit for k in graph.order[:2])
     assert [s.acl.value for s in graph.depot_secrets("redshift")] == ["r", "rw"]
     assert "S3NT1NEL" not in repr(graph.nodes)
