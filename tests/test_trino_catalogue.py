@@ -111,6 +111,129 @@ def test_catalog_properties_and_connectors_are_checked() -> None:
     assert "did you mean 'postgresql'" in message
 
 
+HDFS = {"hive.config.resources": "/etc/hadoop/core-site.xml", "hive.hdfs.authentication.type": "NONE"}
+
+
+@pytest.mark.parametrize("connector", ["hive", "iceberg", "delta_lake", "hudi"])
+def test_a_catalog_enabling_the_hadoop_file_system_may_set_its_properties(connector: str) -> None:
+    properties = {"fs.hadoop.enabled": "true", "hive.metastore.uri": "thrift://metastore:9083", **HDFS}
+    rendered = render_cluster(
+        small_cluster(catalogs=[{"name": "lake", "type": connector, "properties": properties}]),
+        {},
+        {},
+        SETTINGS,
+    )
+    assert rendered.catalogs["lake"].properties["hive.config.resources"] == "/etc/hadoop/core-site.xml"
+
+
+def test_hadoop_file_system_properties_without_it_are_refused() -> None:
+    message = refusal(
+        catalogs=[
+            {"name": "lake", "type": "hive", "properties": {"hive.metastore.uri": "thrift://m:9083", **HDFS}}
+        ]
+    )
+    assert (
+        "cluster.minerva.catalogs[0].properties.hive.config.resources: hive.config.resources is read only by "
+        "the legacy Hadoop file system, which Trino 476 loads for a catalog that sets fs.hadoop.enabled=true "
+        "(this one does not): Trino would refuse to start (\"Configuration property 'hive.config.resources' "
+        'was not used"); set fs.hadoop.enabled=true or remove it'
+    ) in message
+    assert "cluster.minerva.catalogs[0].properties.hive.hdfs.authentication.type" in message
+    off = refusal(
+        catalogs=[
+            {
+                "name": "lake",
+                "type": "hive",
+                "properties": {"hive.metastore.uri": "thrift://m:9083", "fs.hadoop.enabled": "false", **HDFS},
+            }
+        ]
+    )
+    assert "hive.config.resources is read only by the legacy Hadoop file system" in off
+
+
+def test_hive_s3_is_read_by_the_hadoop_file_system_only_without_native_s3() -> None:
+    """Trino's HdfsFileSystemManager installs HiveS3Module only while fs.native-s3.enabled is off."""
+    legacy = {
+        "hive.metastore.uri": "thrift://m:9083",
+        "fs.hadoop.enabled": "true",
+        "hive.s3.endpoint": "http://x",
+    }
+    rendered = render_cluster(
+        small_cluster(catalogs=[{"name": "lake", "type": "hive", "properties": legacy}]), {}, {}, SETTINGS
+    )
+    assert rendered.catalogs["lake"].properties["hive.s3.endpoint"] == "http://x"
+    message = refusal(
+        catalogs=[{"name": "lake", "type": "hive", "properties": {**legacy, "fs.native-s3.enabled": "true"}}]
+    )
+    assert "hive.s3.endpoint is legacy S3 support" in message and "use s3.endpoint" in message
+    message = refusal(
+        catalogs=[{"name": "lake", "type": "hive", "properties": {**legacy, "fs.hadoop.enabled": "no"}}]
+    )
+    assert "which this catalog does not enable (fs.hadoop.enabled=true)" in message
+    old_name = {**legacy, "hive.hdfs.presto.principal": "trino@EXAMPLE.COM"}
+    rendered = render_cluster(
+        small_cluster(catalogs=[{"name": "lake", "type": "hive", "properties": old_name}]), {}, {}, SETTINGS
+    )
+    assert (
+        "catalog lake: hive.hdfs.presto.principal is a deprecated name in Trino 476; "
+        "use hive.hdfs.trino.principal" in rendered.warnings
+    )
+
+
+def test_the_catalogue_holds_the_hadoop_file_system_apart() -> None:
+    shipped = load_catalogue(DEFAULT_TRINO_TAG)
+    assert shipped is not None
+    assert sorted(shipped.hadoop) == ["delta-lake", "hive", "hudi", "iceberg"]
+    hive, hadoop = shipped.plugins["hive"], shipped.hadoop["hive"]
+    for key in ("hive.config.resources", "hive.hdfs.authentication.type", "hive.s3.aws-access-key"):
+        assert key in hadoop.scope.properties and key not in hive.properties
+    assert hadoop.native_off["hive.s3.aws-access-key"] == "fs.native-s3.enabled"
+    assert hadoop.native_off["hive.azure.abfs-access-key"] == "fs.native-azure.enabled"
+    assert "hive.config.resources" not in hadoop.native_off
+    assert not set(hadoop.scope.properties) & set(hive.properties)
+
+
+def test_the_generator_files_hdfs_jars_under_their_plugin() -> None:
+    rows = [
+        [
+            "plugin:hive",
+            "config",
+            "fs.hadoop.enabled",
+            "boolean",
+            "io.trino.filesystem.manager.FileSystemConfig",
+        ],
+        ["plugin:hive", "provides", "connector", "hive", "io.trino.plugin.hive.HiveConnectorFactory"],
+        [
+            "hadoop:hive",
+            "config",
+            "fs.hadoop.enabled",
+            "boolean",
+            "io.trino.filesystem.manager.FileSystemConfig",
+        ],
+        ["hadoop:hive", "config", "hive.config.resources", "java.util.List", "io.trino.hdfs.HdfsConfig"],
+        ["hadoop:hive", "config", "hive.s3.endpoint", "java.lang.String", "io.trino.hdfs.s3.HiveS3Config"],
+        ["hadoop:hive", "defunct", "hive.s3.use-instance-credentials", "-", "io.trino.hdfs.s3.HiveS3Config"],
+        [
+            "server",
+            "config",
+            "query.max-memory",
+            "io.airlift.units.DataSize",
+            "io.trino.memory.MemoryManagerConfig",
+        ],
+    ]
+    data = catalogue(rows, "476")
+    assert data["plugins"]["hive"]["properties"] == {"fs.hadoop.enabled": "boolean"}
+    assert data["plugins"]["hive"]["hadoop"] == {
+        "properties": {"hive.config.resources": "List", "hive.s3.endpoint": "String"},
+        "legacy": {},
+        "defunct": ["hive.s3.use-instance-credentials"],
+        "native_off": {
+            "hive.s3.endpoint": "fs.native-s3.enabled",
+            "hive.s3.use-instance-credentials": "fs.native-s3.enabled",
+        },
+    }
+
+
 def test_another_trino_tag_is_not_checked_against_476_but_says_so() -> None:
     settings = StackSettings(stack="dev", environment="dev", region="us-east-1", trino_tag="480")
     rendered = render_cluster(

@@ -26,6 +26,7 @@ from dataproduct_iac.trino.properties import _escape, _escape_chars, parse_prope
 from dataproduct_iac.trino.units import GIB, parse_data_size, parse_duration
 
 SETTINGS = StackSettings(stack="dev", environment="dev", region="us-east-1")
+NATIVE = {"fs.native-s3.enabled": "true"}
 
 
 Seed = tuple[Cluster, dict[str, Depot], dict[str, list[InstanceSecret]]]
@@ -373,15 +374,15 @@ def test_the_legacy_s3_refusal_speaks_of_the_pinned_release() -> None:
     assert "fs.hadoop.enabled" in hive.properties and "fs.native-s3.enabled" in hive.properties
     assert not [k for k in hive.properties if k.startswith("hive.s3.")]
     for key in ("hive.s3.aws-access-key", "hive.s3.endpoint", "hive.s3.region", "hive.s3.sse.type"):
-        problem = legacy_s3_problem(key)
+        problem = legacy_s3_problem(key, NATIVE)
         assert problem is not None and f"in Trino {DEFAULT_TRINO_TAG} only the deprecated" in problem
         assert problem.endswith("; use s3." + key.removeprefix("hive.s3."))
         assert key.replace("hive.s3.", "s3.") in hive.properties
     named = [r for r in _REPLACEMENTS.values() if r.startswith("s3.")]
     assert named and all(r in hive.properties for r in named)
-    unnamed = legacy_s3_problem("hive.s3.connect-timeout")  # s3.socket-connect-timeout in native S3
+    unnamed = legacy_s3_problem("hive.s3.connect-timeout", NATIVE)  # s3.socket-connect-timeout in native S3
     assert unnamed is not None and unnamed.endswith("; use the native S3 property that replaces it (s3.*)")
-    select = legacy_s3_problem("hive.s3select-pushdown.enabled")
+    select = legacy_s3_problem("hive.s3select-pushdown.enabled", {})
     assert select is not None and "refuses it as defunct" in select
 
 

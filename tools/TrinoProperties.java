@@ -6,7 +6,8 @@
 // every class of io.trino or io.airlift that mentions airlift's @Config, @LegacyConfig or @DefunctConfig and prints one line per
 // property, tab-separated:
 //     <scope> <kind> <name> <java type or replacement> <declaring class>
-// where scope is "server" or "plugin:<name>" and kind is config | legacy | defunct. Each plugin also
+// where scope is "server", "plugin:<name>" or "hadoop:<name>" (the jars of plugin/<name>/hdfs/: the legacy
+// Hadoop file system, which Trino loads beside the plugin for a catalog with fs.hadoop.enabled=true) and kind is config | legacy | defunct. Each plugin also
 // prints what it provides ("provides" <kind> <factory name>): connectors, exchange managers, event
 // listeners, session property managers, resource group managers, access controls, authenticators.
 // Classes that cannot be loaded are counted on stderr, never silently skipped.
@@ -61,6 +62,12 @@ public class TrinoProperties {
             String scope = "plugin:" + plugin.getName();
             scan(scope, plugin, loader);
             provides(scope, loader);
+            // The legacy Hadoop file system's jars: a catalog loads them (in a class loader of their
+            // own, beside the plugin's) only when it sets fs.hadoop.enabled=true.
+            File hadoop = new File(plugin, "hdfs");
+            if (hadoop.isDirectory()) {
+                scan("hadoop:" + plugin.getName(), hadoop, new URLClassLoader(urls(hadoop), loader));
+            }
         }
         for (String line : out) {
             System.out.println(line);

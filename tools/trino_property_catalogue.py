@@ -7,7 +7,10 @@ Runs ``tools/TrinoProperties.java`` (JDK 24+) over the server that ``tools/trino
 and keeps, for the server (``config.properties``, ``node.properties``) and for each plugin, the
 property names airlift's ``@Config`` defines (with the Java type of the setter), the ``@LegacyConfig``
 names (and their replacement) and the ``@DefunctConfig`` names, plus what each plugin provides
-(connectors, exchange managers, event listeners, ...). ``dataproduct_iac.trino.catalogue`` reads it
+(connectors, exchange managers, event listeners, ...). A plugin with an ``hdfs/`` directory (hive, iceberg,
+delta-lake, hudi) also gets ``hadoop``: the names its legacy Hadoop file system defines beyond the plugin's
+own, which Trino reads only for a catalog with ``fs.hadoop.enabled=true`` (``native_off``: the names read
+only while that storage's native file system is off). ``dataproduct_iac.trino.catalogue`` reads it
 to refuse pass-through keys the pinned Trino does not know. ``tests/test_trino_catalogue.py``
 regenerates it from the real server and compares.
 """
@@ -46,10 +49,61 @@ def extract(home: Path) -> list[list[str]]:
     return [line.split("\t") for line in result.stdout.splitlines() if line]
 
 
+# The legacy Hadoop file system (a plugin's hdfs/ jars, loaded for a catalog with fs.hadoop.enabled=true)
+# installs its S3, Azure and GCS modules only when the native file system for that storage is off
+# (Trino's HdfsFileSystemManager): a property of those packages is read only then.
+_HADOOP_NATIVE = {
+    "io.trino.hdfs.s3.": "fs.native-s3.enabled",
+    "io.trino.hdfs.azure.": "fs.native-azure.enabled",
+    "io.trino.hdfs.gcs.": "fs.native-gcs.enabled",
+}
+
+
+def _scope_entry() -> dict[str, Any]:
+    return {"provides": {}, "properties": {}, "legacy": {}, "defunct": []}
+
+
+def _sorted(entry: dict[str, Any]) -> None:
+    entry["provides"] = {k: sorted(set(v)) for k, v in sorted(entry["provides"].items())}
+    entry["properties"] = dict(sorted(entry["properties"].items()))
+    entry["legacy"] = dict(sorted(entry["legacy"].items()))
+    entry["defunct"] = sorted(set(entry["defunct"]))
+
+
+def _hadoop(plugin: dict[str, Any], rows: list[list[str]]) -> dict[str, Any]:
+    """What a plugin's legacy Hadoop file system reads beyond the plugin itself (its hdfs/ jars share
+    airlift, the file system API, ... with the plugin), and, for each name its S3, Azure or GCS module
+    reads, the native file system switch under which it is not read."""
+    own = {*plugin["properties"], *plugin["legacy"], *plugin["defunct"]}
+    entry = _scope_entry()
+    native_off: dict[str, str] = {}
+    for _scope, kind, name, detail, owner in rows:
+        if name in own:
+            continue
+        if kind == "config":
+            entry["properties"][name] = _short_type(detail)
+        elif kind == "legacy":
+            entry["legacy"][name] = "" if detail == "-" else detail
+        elif kind == "defunct":
+            entry["defunct"].append(name)
+        flag = next((f for package, f in _HADOOP_NATIVE.items() if owner.startswith(package)), None)
+        if flag:
+            native_off[name] = flag
+    _sorted(entry)
+    del entry["provides"]
+    entry["native_off"] = dict(sorted(native_off.items()))
+    return entry
+
+
 def catalogue(rows: list[list[str]], version: str = VERSION) -> dict[str, Any]:
     scopes: dict[str, dict[str, Any]] = {}
-    for scope, kind, name, detail, _owner in rows:
-        entry = scopes.setdefault(scope, {"provides": {}, "properties": {}, "legacy": {}, "defunct": []})
+    hadoop_rows: dict[str, list[list[str]]] = {}
+    for row in rows:
+        scope, kind, name, detail, _owner = row
+        if scope.startswith("hadoop:"):
+            hadoop_rows.setdefault(scope.removeprefix("hadoop:"), []).append(row)
+            continue
+        entry = scopes.setdefault(scope, _scope_entry())
         if kind == "provides":
             entry["provides"].setdefault(name, []).append(detail)
         elif kind == "config":
@@ -59,13 +113,12 @@ def catalogue(rows: list[list[str]], version: str = VERSION) -> dict[str, Any]:
         elif kind == "defunct":
             entry["defunct"].append(name)
     for entry in scopes.values():
-        entry["provides"] = {k: sorted(set(v)) for k, v in sorted(entry["provides"].items())}
-        entry["properties"] = dict(sorted(entry["properties"].items()))
-        entry["legacy"] = dict(sorted(entry["legacy"].items()))
-        entry["defunct"] = sorted(set(entry["defunct"]))
+        _sorted(entry)
     server = scopes.pop("server")
     del server["provides"]
     plugins = {scope.removeprefix("plugin:"): entry for scope, entry in sorted(scopes.items())}
+    for name, hadoop in hadoop_rows.items():
+        plugins[name]["hadoop"] = _hadoop(plugins[name], hadoop)
     return {"trino": version, "server": server, "plugins": plugins}
 
 

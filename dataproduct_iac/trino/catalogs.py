@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
@@ -82,6 +82,16 @@ class RenderedCatalog:
     """Collection named in the cluster's depot address → Trino schema (Glue database for lakehouses)."""
 
 
+HADOOP_ENABLED = "fs.hadoop.enabled"
+"""The catalog property that makes Trino load the legacy Hadoop file system (default false since 458)."""
+NATIVE_S3_ENABLED = "fs.native-s3.enabled"
+
+
+def is_true(value: str | None) -> bool:
+    """Whether a boolean catalog property holds true (airlift reads ``true`` in any case)."""
+    return value is not None and value.strip().lower() == "true"
+
+
 LEGACY_S3 = re.compile(r"^hive\.s3(\.|select)")
 _REPLACEMENTS = {
     "hive.s3.aws-access-key": "s3.aws-access-key",
@@ -103,16 +113,19 @@ _ENV_REF = re.compile(r"^\$\{ENV:[A-Za-z_][A-Za-z0-9_]*\}$")
 _ENV_USE = re.compile(r"\$\{ENV:([^}]*)\}")
 
 
-def legacy_s3_problem(key: str) -> str | None:
-    """Why a catalog may not hold ``key`` when it is legacy S3 configuration, or None.
+def legacy_s3_problem(key: str, catalog: Mapping[str, str]) -> str | None:
+    """Why a catalog holding ``catalog`` may not hold ``key`` when it is legacy S3 configuration, or None.
 
     What is true of the pinned release (checked in Trino 476's server: ``hive.s3.*`` lives in the
-    deprecated ``HiveS3Config`` of ``plugin/hive/hdfs``, and ``fs.hadoop.enabled`` defaults to false):
-    ``hive.s3.*`` is read only by the legacy Hadoop file system, which a catalog must switch on with
-    ``fs.hadoop.enabled=true`` (since Trino 458) and which is deprecated for object storage (since 470);
-    the catalogs rendered here use native S3 (``fs.native-s3.enabled=true``), which does not read it, and
-    Trino refuses to start on a property nothing reads. ``hive.s3select*`` (S3 Select pushdown) is gone:
-    the pinned release refuses it as defunct."""
+    deprecated ``HiveS3Config`` of ``plugin/hive/hdfs``, and ``fs.hadoop.enabled`` defaults to false;
+    and in Trino's source: ``FileSystemModule`` loads the Hadoop file system only when
+    ``fs.hadoop.enabled`` is true, and ``HdfsFileSystemManager`` installs its ``HiveS3Module`` only when
+    ``fs.native-s3.enabled`` is not): ``hive.s3.*`` is read only by the legacy Hadoop file system, which
+    a catalog must switch on with ``fs.hadoop.enabled=true`` (since Trino 458) and which is deprecated
+    for object storage (since 470), and only while native S3 is off; Trino refuses to start on a
+    property nothing reads. A catalog that enables the Hadoop file system without native S3 may hold it
+    (the catalogue checks the name). ``hive.s3select*`` (S3 Select pushdown) is gone: the pinned release
+    refuses it as defunct."""
     if not LEGACY_S3.match(key):
         return None
     if not key.startswith("hive.s3."):
@@ -120,22 +133,38 @@ def legacy_s3_problem(key: str) -> str | None:
             f"{key} configured S3 Select pushdown, which Trino no longer has (Trino {DEFAULT_TRINO_TAG} "
             "refuses it as defunct); remove it"
         )
+    native = is_true(catalog.get(NATIVE_S3_ENABLED))
+    if is_true(catalog.get(HADOOP_ENABLED)) and not native:
+        return None
     replacement = _REPLACEMENTS.get(key, "the native S3 property that replaces it (s3.*)")
+    legacy = (
+        f"{key} is legacy S3 support: in Trino {DEFAULT_TRINO_TAG} only the deprecated Hadoop file system"
+    )
+    if native:
+        return (
+            f"{legacy} reads it ({HADOOP_ENABLED}=true), and catalogs here use native S3 "
+            f"({NATIVE_S3_ENABLED}=true), beside which Trino refuses to start on it ('was not used'); "
+            f"use {replacement}"
+        )
     return (
-        f"{key} is legacy S3 support: in Trino {DEFAULT_TRINO_TAG} only the deprecated Hadoop file system "
-        "reads it (fs.hadoop.enabled=true), and catalogs here use native S3 (fs.native-s3.enabled=true), "
-        f"beside which Trino refuses to start on it ('was not used'); use {replacement}"
+        f"{legacy} reads it, which this catalog does not enable ({HADOOP_ENABLED}=true), so Trino refuses "
+        f"to start on it ('was not used'); use {replacement} with {NATIVE_S3_ENABLED}=true"
     )
 
 
 def check_properties(
-    properties: dict[str, str], where: tuple[str | int, ...], problems: list[Problem]
+    properties: dict[str, str],
+    where: tuple[str | int, ...],
+    problems: list[Problem],
+    rendered: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Reject legacy S3 keys and literal credentials; return the properties that are fine."""
+    """Reject legacy S3 keys and literal credentials; return the properties that are fine.
+    ``rendered``: what the catalog holds besides (a depot's catalog), which ``properties`` override."""
+    catalog = {**(rendered or {}), **properties}
     out: dict[str, str] = {}
     for key, value in properties.items():
         path = (*where, "properties", key)
-        if problem := legacy_s3_problem(key):
+        if problem := legacy_s3_problem(key, catalog):
             problems.append(Problem(path, problem))
         elif _SENSITIVE.search(key) and not _ENV_REF.match(value):
             problems.append(
@@ -388,7 +417,7 @@ def _location(depot: Depot, connection: ObjectStore, settings: StackSettings) ->
 def _s3_file_system(
     catalog: _Catalog, connection: S3Connection, region: str, *, glue: bool
 ) -> dict[str, str]:
-    props = {"fs.native-s3.enabled": "true", "s3.region": region}
+    props = {NATIVE_S3_ENABLED: "true", "s3.region": region}
     if connection.endpoint:
         props["s3.endpoint"] = connection.endpoint
         props["s3.path-style-access"] = "true"
@@ -551,7 +580,7 @@ def depot_catalog(catalog: _Catalog) -> RenderedCatalog | None:
     collection = cluster_depot.parsed.collection
     if collection:
         schemas[collection] = _schema_for(depot, collection, settings)
-    props.update(check_properties(dict(cluster_depot.properties), catalog.where, catalog.problems))
+    props.update(check_properties(dict(cluster_depot.properties), catalog.where, catalog.problems, props))
     return RenderedCatalog(depot.name, props["connector.name"], props, f"depot:{depot.name}", schemas)
 
 

@@ -7,6 +7,12 @@ setter's Java type, the ``@LegacyConfig`` names (accepted with a warning) and th
 names (refused by Trino), plus the connectors, exchange managers, event listeners, ... each plugin
 provides. Trino refuses to start on a property no module uses ("Configuration property 'x' was not
 used"), so an unknown key is refused here, with the nearest known names.
+
+The hive, iceberg, delta-lake and hudi plugins carry the legacy Hadoop file system in their ``hdfs/``
+directory; Trino's file system manager loads it, and binds its properties (``hive.config.resources``,
+``hive.hdfs.*``, ``hive.s3.*``, ...), only for a catalog that sets ``fs.hadoop.enabled=true``, and its
+S3, Azure and GCS modules only while that storage's native file system is off. The catalogue lists
+those names apart (``hadoop``), so a catalog may hold them exactly when Trino would read them.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from importlib import resources
 from typing import Any
 
 from ..manifests.cluster import Minerva
-from .catalogs import RenderedCatalog
+from .catalogs import HADOOP_ENABLED, RenderedCatalog, is_true
 from .config import NodeConfig
 from .errors import Problem
 from .units import parse_data_size, parse_duration
@@ -55,6 +61,10 @@ class Scope:
     ignores_unknown: bool = False
     """node.properties reaches the server as JVM system properties, which airlift does not check for
     use: an unknown name there is silently ignored rather than refused (seen on the real server)."""
+
+    def defines(self, key: str) -> bool:
+        """Whether ``key`` is a name of this scope (current, deprecated or defunct)."""
+        return key in self.properties or key in self.legacy or key in self.defunct
 
     def problem(self, key: str, value: str) -> str | None:
         """Why Trino would refuse ``key=value`` here, or None."""
@@ -99,12 +109,41 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class LegacyHadoop:
+    """The names a plugin's legacy Hadoop file system reads beyond the plugin's own."""
+
+    scope: Scope
+    native_off: Mapping[str, str]
+    """Name → the native file system switch (``fs.native-s3.enabled``, ...) under which it is not read."""
+
+    def problem(self, key: str, value: str, catalog: Mapping[str, str]) -> str | None:
+        """Why Trino would refuse ``key=value`` in a catalog holding ``catalog``, or None."""
+        version = self.scope.version
+        if not is_true(catalog.get(HADOOP_ENABLED)):
+            return (
+                f"{key} is read only by the legacy Hadoop file system, which Trino {version} loads for a "
+                f"catalog that sets {HADOOP_ENABLED}=true (this one does not): Trino would refuse to start "
+                f"(\"Configuration property '{key}' was not used\"); set {HADOOP_ENABLED}=true or remove it"
+            )
+        native = self.native_off.get(key)
+        if native and is_true(catalog.get(native)):
+            return (
+                f"{key} is read by the legacy Hadoop file system only while {native} is off, and this "
+                f'catalog sets {native}=true: Trino {version} would refuse to start ("Configuration '
+                f"property '{key}' was not used\"); remove one of them"
+            )
+        return self.scope.problem(key, value)
+
+
+@dataclass(frozen=True)
 class Catalogue:
     version: str
     server: Scope
     plugins: Mapping[str, Scope]
     providers: Mapping[tuple[str, str], tuple[str, ...]]
     """(kind, factory name) → the plugins that provide it (kind: connector, exchange-manager, ...)."""
+    hadoop: Mapping[str, LegacyHadoop]
+    """Plugin → what its legacy Hadoop file system reads (plugins with an ``hdfs/`` directory)."""
 
     def provider(self, kind: str, name: str) -> Scope | None:
         """The names a file selecting factory ``name`` of ``kind`` may hold (None: no such factory)."""
@@ -119,6 +158,19 @@ class Catalogue:
             {k: v for s in scopes for k, v in s.legacy.items()},
             frozenset().union(*(s.defunct for s in scopes)),
         )
+
+    def legacy_hadoop(self, connector: str) -> LegacyHadoop | None:
+        """What the legacy Hadoop file system of the plugin providing ``connector`` reads, if it has one."""
+        found = [self.hadoop[p] for p in self.providers.get(("connector", connector), ()) if p in self.hadoop]
+        if not found:
+            return None
+        scope = replace(
+            found[0].scope,
+            properties={k: v for h in found for k, v in h.scope.properties.items()},
+            legacy={k: v for h in found for k, v in h.scope.legacy.items()},
+            defunct=frozenset().union(*(h.scope.defunct for h in found)),
+        )
+        return LegacyHadoop(scope, {k: v for h in found for k, v in h.native_off.items()})
 
     def unknown_factory(self, kind: str, name: str) -> str:
         known = sorted(n for k, n in self.providers if k == kind)
@@ -144,7 +196,15 @@ def load_catalogue(version: str) -> Catalogue | None:
         for kind, names in entry["provides"].items():
             for name in names:
                 providers[(kind, name)] = (*providers.get((kind, name), ()), plugin)
-    return Catalogue(version, _scope("the server", version, data["server"]), plugins, providers)
+    hadoop = {
+        name: LegacyHadoop(
+            _scope(f"the legacy Hadoop file system of plugin {name}", version, entry["hadoop"]),
+            entry["hadoop"]["native_off"],
+        )
+        for name, entry in data["plugins"].items()
+        if "hadoop" in entry
+    }
+    return Catalogue(version, _scope("the server", version, data["server"]), plugins, providers, hadoop)
 
 
 def _env_field(role: str, file: str, key: str) -> tuple[str, ...]:
@@ -214,10 +274,15 @@ def check_catalogs(
             field = (*at, "type") if catalog.source == "catalog" else at
             problems.append(Problem(field, catalogue.unknown_factory("connector", catalog.connector)))
             continue
+        hadoop = catalogue.legacy_hadoop(catalog.connector)
         for key, value in catalog.properties.items():
             if key == "connector.name":
                 continue
-            if problem := scope.problem(key, value):
+            if hadoop and not scope.defines(key) and hadoop.scope.defines(key):
+                reader, problem = hadoop.scope, hadoop.problem(key, value, catalog.properties)
+            else:
+                reader, problem = scope, scope.problem(key, value)
+            if problem:
                 problems.append(Problem((*at, "properties", key), problem))
-            elif warning := scope.legacy_warning(key):
+            elif warning := reader.legacy_warning(key):
                 warnings.append(f"catalog {name}: {warning}")
