@@ -30,6 +30,7 @@ from .manifests import (
     Workflow,
 )
 from .manifests.connections import trino_gap
+from .manifests.depot import SecretRef
 from .manifests.instance_secret import InstanceSecretSpec
 from .manifests.product import V1AlphaData
 
@@ -290,6 +291,7 @@ class _Resolver:
                 secret = self.nodes[("instance-secret", ref.name)].manifest
                 assert isinstance(secret, InstanceSecret)
                 referenced.add(secret.acl)
+                self._listed_keys(node, ref, secret, ("depot", "secrets", index))
         inline: set[Acl] = set()
         for entry in depot.depot.connection_secret:
             name = depot.inline_secret_name(entry.acl)
@@ -305,6 +307,18 @@ class _Resolver:
                     f"depot {depot.name!r} has a read-write (acl rw) secret but no read (acl r) secret; "
                     f"DataOS refuses such a depot: add an instance secret with 'acl: r' "
                     f"(by convention '{depot.name}-r') and list it under depot.secrets",
+                )
+            )
+
+    def _listed_keys(self, node: Node, ref: SecretRef, secret: InstanceSecret, at: FieldPath) -> None:
+        """A key the reference at ``at`` lists that ``secret`` does not define is an error there."""
+        defined = secret.key_names()
+        for path, key in ref.unknown_keys(defined):
+            self.errors.append(
+                node.source.diagnostic(
+                    (*at, *path),
+                    f"instance secret {secret.name!r} has no key {key!r} (its keys: "
+                    f"{', '.join(defined) or 'none'}); list keys it defines, or write 'allkeys: true'",
                 )
             )
 
@@ -366,14 +380,12 @@ class _Resolver:
                             f"cluster: {gap}; remove it from cluster.{section}.depots",
                         )
                     )
-            for s_index, secret in enumerate(entry.secrets):
-                self._need(
-                    node,
-                    "instance-secret",
-                    secret.name,
-                    ("cluster", section, "depots", index, "secrets", s_index, "name"),
-                    "catalog secret",
-                )
+            for s_index, ref in enumerate(entry.secrets):
+                at: FieldPath = ("cluster", section, "depots", index, "secrets", s_index)
+                if self._need(node, "instance-secret", ref.name, (*at, "name"), "catalog secret"):
+                    secret = self.nodes[("instance-secret", ref.name)].manifest
+                    if isinstance(secret, InstanceSecret):
+                        self._listed_keys(node, ref, secret, at)
 
     def _bundle(self, node: Node, bundle: Bundle) -> None:
         by_id: dict[str, list[NodeKey]] = defaultdict(list)

@@ -78,7 +78,7 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
     from ..manifests import Acl
     from ..manifests.connections import S3Connection
     from ..scanner import DatabaseNaming
-    from ..scanner.credentials import credential_keys
+    from ..scanner.credentials import depot_credential_keys
     from ._manifest_inputs import load_graph
     from ._output import print_warnings
 
@@ -135,7 +135,7 @@ def _from_manifests(args: argparse.Namespace, stack: Any) -> tuple[dict[str, Any
         if secret.acl != Acl.READ:
             continue
         data = secret.instance_secret.data
-        keys = credential_keys(list(data))
+        keys = depot_credential_keys(depot, secret)
         if keys:
             session = boto3.session.Session(
                 aws_access_key_id=data[keys["AWS_ACCESS_KEY_ID"]].get_secret_value(),

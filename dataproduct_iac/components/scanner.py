@@ -29,7 +29,7 @@ from ..manifests import Acl, Depot, InstanceSecret, Manifest, Workflow
 from ..manifests.connections import S3Connection
 from ..manifests.workflow import DagJob, FilterPattern, ScannerConfig
 from ..scanner.core import DatabaseNaming
-from ..scanner.credentials import credential_keys
+from ..scanner.credentials import depot_credential_keys
 from ..settings import StackSettings
 from ..tags import Ownership, kubernetes_labels
 from ..tags import ownership as owner_of
@@ -342,7 +342,7 @@ class ScannerJob(pulumi.ComponentResource):
             )
         elif read_secret is not None:
             data = read_secret.instance_secret.data
-            keys = credential_keys(list(data))
+            keys = depot_credential_keys(depot, read_secret)
             if keys:
                 credential_secret = f"{physical}-credentials"
                 secret_keys = {var: var for var in keys}

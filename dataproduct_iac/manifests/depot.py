@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -51,14 +52,16 @@ from .connections import (
     WasbsConnection,
     depot_type,
 )
-from .instance_secret import Acl, InstanceSecretType, SecretFiles, SecretKey, SecretValue
+from .instance_secret import Acl, InstanceSecret, InstanceSecretType, SecretFiles, SecretKey, SecretValue
 
 
 class SecretRef(StrictModel):
     """A reference to an instance secret, with all of its keys (``allkeys: true``, also spelled
     ``allKeys``; DataOS's examples often list ``keys`` beside it, which ``allkeys`` then covers) or a
-    subset (``keys``, or one ``key``). ``workspace`` and ``consumptionType`` are DataOS's own (the
-    cluster reference documents them) and kept as written."""
+    subset (``keys``, or one ``key``): Trino catalogs and the scanner then take credentials only from
+    the listed keys, each of which the secret must define (the secret's own name, as DataOS's
+    examples list it, stands for all of its keys). ``workspace`` and ``consumptionType`` are
+    DataOS's own (the cluster reference documents them) and kept as written."""
 
     name: str
     allkeys: bool = Field(default=False, validation_alias=AliasChoices("allkeys", "allKeys"))
@@ -79,6 +82,36 @@ class SecretRef(StrictModel):
         if self.allkeys:
             return None
         return [*self.keys, *([self.key] if self.key is not None and self.key not in self.keys else [])]
+
+    def listed_keys(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each key this reference lists (``keys`` entries, then ``key``) with the field that lists it,
+        relative to the reference; none with ``allkeys``."""
+        if self.allkeys:
+            return []
+        out: list[tuple[tuple[str | int, ...], str]] = [
+            (("keys", index), key) for index, key in enumerate(self.keys)
+        ]
+        if self.key is not None:
+            out.append((("key",), self.key))
+        return out
+
+    def usable_keys(self, defined: Iterable[str]) -> list[str]:
+        """The keys of the referenced secret (``defined``: its ``data`` and ``files`` keys) a consumer
+        (a Trino catalog, the scanner) may use: all of them with ``allkeys``, else only the listed
+        ones. DataOS's published depot examples list the secret's own name under ``keys``
+        (``name: pg-r`` with ``keys: [pg-r]``); a listed name of a key the secret does not define
+        that is the secret's name stands for all of its keys."""
+        keys = list(defined)
+        wanted = self.wanted_keys
+        if wanted is None or (self.name in wanted and self.name not in keys):
+            return keys
+        return [key for key in keys if key in wanted]
+
+    def unknown_keys(self, defined: Iterable[str]) -> list[tuple[tuple[str | int, ...], str]]:
+        """The listed keys (field, key) the referenced secret does not define (``defined``), but the
+        secret's own name (see :meth:`usable_keys`)."""
+        keys = set(defined)
+        return [(at, key) for at, key in self.listed_keys() if key not in keys and key != self.name]
 
 
 class ConnectionSecret(SecretFiles, StrictModel):
@@ -225,3 +258,15 @@ class Depot(ResourceMeta):
     def inline_secret_name(self, acl: Acl) -> str:
         """The name of the implicit instance secret made from a v1 inline ``connectionSecret``."""
         return f"{self.name}-{acl.value}"
+
+    def usable_keys(self, secret: InstanceSecret) -> list[str]:
+        """The keys of ``secret`` (``data`` then ``files``, as written) this depot's credentials may
+        come from: what its references to ``secret`` allow (:meth:`SecretRef.usable_keys`; several
+        references, what any allows), every key of a secret it does not reference (its inline v1
+        secrets, a secret only a cluster names)."""
+        defined = secret.key_names()
+        refs = [ref for ref in self.depot.secrets if ref.name == secret.name]
+        if not refs:
+            return defined
+        allowed = {key for ref in refs for key in ref.usable_keys(defined)}
+        return [key for key in defined if key in allowed]

@@ -118,6 +118,10 @@ class InstanceSecret(ResourceMeta):
     def acl(self) -> Acl:
         return self.instance_secret.acl
 
+    def key_names(self) -> list[str]:
+        """The secret's keys as written: ``data`` keys, then ``files`` keys."""
+        return [*self.instance_secret.data, *self.instance_secret.files]
+
     def secret_json(self) -> str:
         """The secret's value as stored: a JSON object of the ``data`` keys. Handle as a secret."""
         return json.dumps(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..manifests.depot import Depot
+from ..manifests.instance_secret import InstanceSecret
 from ..manifests.secret_keys import find_key
 
 ENV_OF = {
@@ -32,3 +34,10 @@ def credential_keys(keys: Mapping[str, object] | list[str]) -> dict[str, str]:
     if "AWS_ACCESS_KEY_ID" not in out or "AWS_SECRET_ACCESS_KEY" not in out:
         return {}
     return out
+
+
+def depot_credential_keys(depot: Depot, secret: InstanceSecret) -> dict[str, str]:
+    """:func:`credential_keys` of the ``data`` keys of ``secret`` that ``depot`` may use
+    (``Depot.usable_keys``: a reference that lists ``keys`` gives only those)."""
+    data = secret.instance_secret.data
+    return credential_keys([key for key in depot.usable_keys(secret) if key in data])

@@ -44,7 +44,7 @@ from ..manifests.connections import (
     SqlServerConnection,
     trino_gap,
 )
-from ..manifests.depot import Depot
+from ..manifests.depot import Depot, SecretRef
 from ..manifests.instance_secret import InstanceSecret
 from ..manifests.secret_keys import find_key
 from ..settings import DEFAULT_TRINO_TAG, StackSettings
@@ -221,8 +221,10 @@ class _Catalog:
     def pick(self, roles: tuple[str, ...]) -> tuple[InstanceSecret, dict[str, str]] | None:
         """The instance secret whose keys the catalog uses, and the key of each role found in it: of
         the cluster's refs, else of the acl the address asks for (``?acl=``), else r before rw, the
-        first that holds every role (else the one that holds most)."""
+        first that holds every role (else the one that holds most). Only the keys the depot's (and the
+        cluster's) reference lets it use count (``Depot.usable_keys``, ``SecretRef.usable_keys``)."""
         candidates = self.secrets
+        cluster_refs: dict[str, list[SecretRef]] = {}
         if self.cluster_depot.secrets:
             by_name = {s.name: s for s in self.secrets}
             candidates = []
@@ -237,12 +239,16 @@ class _Catalog:
                     )
                     return None
                 candidates.append(by_name[ref.name])
+                cluster_refs.setdefault(ref.name, []).append(ref)
         elif self.cluster_depot.parsed.acl:
             acl = self.cluster_depot.parsed.acl
             candidates = [s for s in self.secrets if s.acl.value == acl] or self.secrets
         best: tuple[InstanceSecret, dict[str, str]] | None = None
         for secret in candidates:
-            keys = [*secret.instance_secret.data, *secret.instance_secret.files]
+            keys = self.depot.usable_keys(secret)
+            if secret.name in cluster_refs:
+                allowed = {k for ref in cluster_refs[secret.name] for k in ref.usable_keys(keys)}
+                keys = [k for k in keys if k in allowed]
             found = {role: key for role in roles if (key := find_key(keys, role)) is not None}
             if len(found) == len(roles):
                 return secret, found
