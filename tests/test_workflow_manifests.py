@@ -386,3 +386,38 @@ def test_an_alpha_jobs_block_is_checked_as_the_container_block_is(tmp_path: Path
     assert "m.yaml:9: workflow.dag[0].spec.alpha.comand:" in text and "command" in text
     assert "m.yaml:13: workflow.dag[1].spec.stackSpec.arguments:" in text
     assert len(shown) == 3, shown
+
+
+def test_a_container_or_alpha_job_writes_its_image_in_one_block_of_its_own_stack(tmp_path: Path) -> None:
+    shown = errors_of(
+        tmp_path,
+        """
+        name: images
+        version: v1
+        type: workflow
+        workflow:
+          dag:
+            - name: both
+              spec:
+                stack: container
+                stackSpec: {image: 'x/new:1'}
+                container: {image: 'x/old:1'}
+            - name: other-stacks-block
+              spec:
+                stack: container
+                alpha: {image: 'x/alpha:1'}
+            - name: alpha-with-container-block
+              spec:
+                stack: alpha
+                container: {image: 'x/container:1'}
+        """,
+    )
+    assert len(shown) == 3, shown
+    both = "m.yaml:10: workflow.dag[0].spec.container: a stack: container job writes its image in one place"
+    assert both in shown[0], shown
+    assert "stackSpec, or the older container: block" in shown[0]
+    assert "m.yaml:14: workflow.dag[1].spec.alpha: alpha: is the alpha stack's block" in shown[1], shown
+    assert (
+        "m.yaml:18: workflow.dag[2].spec.container: container: is the container stack's block" in (shown[2])
+    ), shown
+    assert "stack: alpha job writes its image in stackSpec or alpha:" in shown[2], shown

@@ -372,6 +372,21 @@ class StackJobSpec(JobSpecBase):
 
     @model_validator(mode="after")
     def _container_spec(self) -> StackJobSpec:
+        stack = self.stack_name
+        if stack in CONTAINER_STACKS:
+            for other in CONTAINER_STACKS:
+                if other != stack and getattr(self, other) is not None:
+                    raise_at(
+                        (other,),
+                        f"{other}: is the {other} stack's block; a stack: {stack} job writes its image "
+                        f"in stackSpec or {stack}:",
+                    )
+            if self.stack_spec is not None and getattr(self, stack) is not None:
+                raise_at(
+                    (stack,),
+                    f"a stack: {stack} job writes its image in one place: stackSpec, or the older {stack}: "
+                    "block; this job writes both",
+                )
         if self.image_block == "stackSpec" and self.stack_spec is not None:
             try:
                 ContainerSpec.model_validate(self.stack_spec)
