@@ -151,6 +151,17 @@ def test_hadoop_file_system_properties_without_it_are_refused() -> None:
     assert "hive.config.resources is read only by the legacy Hadoop file system" in off
 
 
+def test_a_typo_of_a_hadoop_file_system_name_is_refused_with_did_you_mean() -> None:
+    properties = {
+        "hive.metastore.uri": "thrift://m:9083",
+        "fs.hadoop.enabled": "true",
+        "hive.config.resource": "/x",
+    }
+    message = refusal(catalogs=[{"name": "lake", "type": "hive", "properties": properties}])
+    assert "hive.config.resource is not a property connector 'hive' of Trino 476 defines" in message
+    assert "did you mean 'hive.config.resources'" in message
+
+
 def test_hive_s3_is_read_by_the_hadoop_file_system_only_without_native_s3() -> None:
     """Trino's HdfsFileSystemManager installs HiveS3Module only while fs.native-s3.enabled is off."""
     legacy = {

@@ -58,6 +58,8 @@ class Scope:
     defunct: frozenset[str]
     extra: frozenset[str] = frozenset()
     """Names read by something other than a ``@Config`` setter (the launcher)."""
+    suggested: frozenset[str] = frozenset()
+    """Names offered as did-you-mean besides the scope's own (the legacy Hadoop file system's)."""
     ignores_unknown: bool = False
     """node.properties reaches the server as JVM system properties, which airlift does not check for
     use: an unknown name there is silently ignored rather than refused (seen on the real server)."""
@@ -78,7 +80,8 @@ class Scope:
             )
         if _PREFIXED in key and key[key.index(_PREFIXED) :] in self.properties:
             return None
-        close = difflib.get_close_matches(key, [*self.properties, *self.legacy], n=3, cutoff=0.75)
+        known = [*self.properties, *self.legacy, *self.suggested]
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.75)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         outcome = (
             "Trino would silently ignore it"
@@ -275,6 +278,8 @@ def check_catalogs(
             problems.append(Problem(field, catalogue.unknown_factory("connector", catalog.connector)))
             continue
         hadoop = catalogue.legacy_hadoop(catalog.connector)
+        if hadoop:
+            scope = replace(scope, suggested=frozenset(hadoop.scope.properties))
         for key, value in catalog.properties.items():
             if key == "connector.name":
                 continue
