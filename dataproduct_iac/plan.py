@@ -229,8 +229,8 @@ def run_program(
     them) replaces the runtime's configuration for the run. Exceptions from the program propagate.
     """
     monitor = RecordingMonitor(mocks or PlanMocks(preview))
-    logger = logging.getLogger(f"dataproduct_iac.plan.{id(monitor)}")
-    logger.propagate = False
+    # A logger of this run only, outside logging's registry (getLogger would keep one per run forever).
+    logger = logging.Logger("dataproduct_iac.plan", logging.WARNING)
     collector = _Collector()
     logger.addHandler(collector)
     from pulumi.runtime import config as runtime_config
