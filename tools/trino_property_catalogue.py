@@ -70,6 +70,16 @@ def _sorted(entry: dict[str, Any]) -> None:
     entry["defunct"] = sorted(set(entry["defunct"]))
 
 
+def _file_property(entry: dict[str, Any], kind: str, name: str, detail: str) -> None:
+    """File one ``config``, ``legacy`` or ``defunct`` row of the generator under its scope's entry."""
+    if kind == "config":
+        entry["properties"][name] = _short_type(detail)
+    elif kind == "legacy":
+        entry["legacy"][name] = "" if detail == "-" else detail
+    elif kind == "defunct":
+        entry["defunct"].append(name)
+
+
 def _hadoop(plugin: dict[str, Any], rows: list[list[str]]) -> dict[str, Any]:
     """What a plugin's legacy Hadoop file system reads beyond the plugin itself (its hdfs/ jars share
     airlift, the file system API, ... with the plugin), and, for each name its S3, Azure or GCS module
@@ -80,12 +90,7 @@ def _hadoop(plugin: dict[str, Any], rows: list[list[str]]) -> dict[str, Any]:
     for _scope, kind, name, detail, owner in rows:
         if name in own:
             continue
-        if kind == "config":
-            entry["properties"][name] = _short_type(detail)
-        elif kind == "legacy":
-            entry["legacy"][name] = "" if detail == "-" else detail
-        elif kind == "defunct":
-            entry["defunct"].append(name)
+        _file_property(entry, kind, name, detail)
         flag = next((f for package, f in _HADOOP_NATIVE.items() if owner.startswith(package)), None)
         if flag:
             native_off[name] = flag
@@ -106,12 +111,8 @@ def catalogue(rows: list[list[str]], version: str = VERSION) -> dict[str, Any]:
         entry = scopes.setdefault(scope, _scope_entry())
         if kind == "provides":
             entry["provides"].setdefault(name, []).append(detail)
-        elif kind == "config":
-            entry["properties"][name] = _short_type(detail)
-        elif kind == "legacy":
-            entry["legacy"][name] = "" if detail == "-" else detail
-        elif kind == "defunct":
-            entry["defunct"].append(name)
+        else:
+            _file_property(entry, kind, name, detail)
     for entry in scopes.values():
         _sorted(entry)
     server = scopes.pop("server")
