@@ -114,6 +114,16 @@ class SecretRef(StrictModel):
         return [(at, key) for at, key in self.listed_keys() if key not in keys and key != self.name]
 
 
+def keys_refs_allow(refs: Iterable[SecretRef], defined: Iterable[str]) -> list[str]:
+    """Of a secret's keys (``defined``, in their order), those that any of ``refs`` (references to that
+    secret) lets its user take (:meth:`SecretRef.usable_keys`); all of them when there is no reference."""
+    keys, refs = list(defined), list(refs)
+    if not refs:
+        return keys
+    allowed = {key for ref in refs for key in ref.usable_keys(keys)}
+    return [key for key in keys if key in allowed]
+
+
 class ConnectionSecret(SecretFiles, StrictModel):
     """v1: credentials written inline in the depot; they become an implicit instance secret."""
 
@@ -264,9 +274,6 @@ class Depot(ResourceMeta):
         come from: what its references to ``secret`` allow (:meth:`SecretRef.usable_keys`; several
         references, what any allows), every key of a secret it does not reference (its inline v1
         secrets, a secret only a cluster names)."""
-        defined = secret.key_names()
-        refs = [ref for ref in self.depot.secrets if ref.name == secret.name]
-        if not refs:
-            return defined
-        allowed = {key for ref in refs for key in ref.usable_keys(defined)}
-        return [key for key in defined if key in allowed]
+        return keys_refs_allow(
+            [ref for ref in self.depot.secrets if ref.name == secret.name], secret.key_names()
+        )

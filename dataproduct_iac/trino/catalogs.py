@@ -44,7 +44,7 @@ from ..manifests.connections import (
     SqlServerConnection,
     trino_gap,
 )
-from ..manifests.depot import Depot, SecretRef
+from ..manifests.depot import Depot, SecretRef, keys_refs_allow
 from ..manifests.instance_secret import InstanceSecret
 from ..manifests.secret_keys import find_key
 from ..settings import DEFAULT_TRINO_TAG, StackSettings
@@ -245,10 +245,7 @@ class _Catalog:
             candidates = [s for s in self.secrets if s.acl.value == acl] or self.secrets
         best: tuple[InstanceSecret, dict[str, str]] | None = None
         for secret in candidates:
-            keys = self.depot.usable_keys(secret)
-            if secret.name in cluster_refs:
-                allowed = {k for ref in cluster_refs[secret.name] for k in ref.usable_keys(keys)}
-                keys = [k for k in keys if k in allowed]
+            keys = keys_refs_allow(cluster_refs.get(secret.name, []), self.depot.usable_keys(secret))
             found = {role: key for role in roles if (key := find_key(keys, role)) is not None}
             if len(found) == len(roles):
                 return secret, found
